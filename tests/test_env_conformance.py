@@ -1,0 +1,185 @@
+"""One conformance suite over every registered ArcadeLab environment (as Gymnasium and PettingZoo do)."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+import warnings
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+import envs
+
+ENV_IDS = envs.ENV_IDS
+OBS_TYPES = ("vector", "pixels")
+
+
+def _make(env_id: str, **kwargs) -> gym.Env:
+    return gym.make(env_id, disable_env_checker=True, **kwargs).unwrapped
+
+
+def _policy_actions(env: gym.Env, info: dict, rng: np.random.Generator):
+    """A random legal action, drawn from ``rng`` so two runs can share it."""
+    mask = info.get("action_mask")
+    if mask is None and hasattr(env, "action_masks"):
+        mask = env.action_masks()
+    n = env.action_space.n
+    if mask is not None and np.any(mask):
+        return int(rng.choice(np.flatnonzero(mask)))
+    return int(rng.integers(n))
+
+
+def _rollout(env: gym.Env, seed: int, steps: int, action_seed: int = 123):
+    rng = np.random.default_rng(action_seed)
+    obs, info = env.reset(seed=seed)
+    trace = [("reset", obs)]
+    for _ in range(steps):
+        action = _policy_actions(env, info, rng)
+        obs, reward, terminated, truncated, info = env.step(action)
+        trace.append((action, obs, reward, terminated, truncated))
+        if terminated or truncated:
+            obs, info = env.reset()
+            trace.append(("reset", obs))
+    return trace
+
+
+def _assert_same(a, b):
+    assert len(a) == len(b)
+    for step, (x, y) in enumerate(zip(a, b)):
+        for u, v in zip(x, y):
+            if isinstance(u, np.ndarray):
+                np.testing.assert_array_equal(u, v, err_msg=f"step {step}")
+            else:
+                assert u == v, f"step {step}: {u!r} != {v!r}"
+
+
+@pytest.mark.parametrize("obs_type", OBS_TYPES)
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_check_env_passes_without_warnings(env_id, obs_type):
+    for render_mode in (None, "rgb_array"):
+        env = _make(env_id, obs_type=obs_type, render_mode=render_mode)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            check_env(env, skip_render_check=render_mode is None)
+        env.close()
+
+
+@pytest.mark.parametrize("obs_type", OBS_TYPES)
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_same_seed_same_actions_same_trajectory(env_id, obs_type):
+    a, b = _make(env_id, obs_type=obs_type), _make(env_id, obs_type=obs_type)
+    _assert_same(_rollout(a, seed=7, steps=400), _rollout(b, seed=7, steps=400))
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_different_seeds_differ(env_id):
+    """Guards the determinism test against an env that ignores its seed entirely."""
+    traces = [_rollout(_make(env_id), seed=s, steps=300) for s in range(4)]
+    flat = [np.concatenate([np.ravel(np.asarray(t[1], dtype=np.float64)) for t in tr]) for tr in traces]
+    assert any(len(flat[0]) != len(f) or not np.array_equal(flat[0], f) for f in flat[1:])
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_pickle_round_trip_continues_identically(env_id):
+    env = _make(env_id)
+    rng = np.random.default_rng(0)
+    obs, info = env.reset(seed=3)
+    for _ in range(25):
+        obs, *_rest, info = env.step(_policy_actions(env, info, rng))
+        if _rest[1] or _rest[2]:
+            obs, info = env.reset()
+    clone = pickle.loads(pickle.dumps(env))
+    for _ in range(50):
+        action = _policy_actions(env, info, rng)
+        a = env.step(action)
+        b = clone.step(action)
+        np.testing.assert_array_equal(a[0], b[0])
+        assert a[1:4] == b[1:4]
+        info = a[4]
+        if a[2] or a[3]:
+            break
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_rgb_array_frame(env_id):
+    env = _make(env_id, render_mode="rgb_array")
+    env.reset(seed=0)
+    frame = env.render()
+    assert frame.dtype == np.uint8 and frame.ndim == 3 and frame.shape[2] == 3
+    assert frame.shape[0] >= 64 and frame.shape[1] >= 64
+    assert len(np.unique(frame.reshape(-1, 3), axis=0)) >= 3, "frame is (nearly) blank"
+    env.close()
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_human_render_under_dummy_driver(env_id):
+    env = _make(env_id, render_mode="human")
+    env.reset(seed=0)
+    for _ in range(3):
+        env.step(0)
+    env.close()
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_pixels_observation(env_id):
+    env = _make(env_id, obs_type="pixels")
+    obs, _ = env.reset(seed=0)
+    assert obs.dtype == np.uint8 and obs.ndim == 3 and obs.shape[2] == 3
+    assert obs.shape[0] <= 128 and obs.shape[1] <= 128, "pixel observations are downscaled"
+    assert obs.max() > obs.min()
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_invalid_action_names_the_action_space(env_id):
+    env = _make(env_id)
+    env.reset(seed=0)
+    for bad in (env.action_space.n + 5, -1):
+        with pytest.raises(ValueError, match="Discrete"):
+            env.step(bad)
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_unknown_obs_type_is_refused(env_id):
+    with pytest.raises(ValueError, match="obs_type"):
+        _make(env_id, obs_type="voxels")
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_action_masks_when_offered(env_id):
+    env = _make(env_id)
+    if not hasattr(env, "action_masks"):
+        pytest.skip(f"{env_id} has no illegal actions")
+    _, info = env.reset(seed=0)
+    mask = env.action_masks()
+    assert mask.dtype == bool and mask.shape == (env.action_space.n,) and mask.any()
+    np.testing.assert_array_equal(mask, info["action_mask"])
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_no_pygame_without_rendering(env_id):
+    code = (
+        "import sys, gymnasium as gym, envs\n"
+        f"env = gym.make({env_id!r})\n"
+        "env.reset(seed=0)\n"
+        "for _ in range(50):\n"
+        "    _, _, te, tr, _ = env.step(env.action_space.sample())\n"
+        "    if te or tr: env.reset()\n"
+        "assert 'pygame' not in sys.modules, 'pygame imported without rendering'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_arcadelab_envs_lists_every_env():
+    from typer.testing import CliRunner
+
+    from training.cli import app
+
+    result = CliRunner().invoke(app, ["envs"], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    for env_id in ENV_IDS:
+        assert env_id in result.output
+    assert "Discrete" in result.output

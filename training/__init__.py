@@ -1,0 +1,1 @@
+"""The ``arcadelab`` command line and the trainers behind it."""
