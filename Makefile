@@ -7,7 +7,7 @@ export SDL_VIDEODRIVER ?= dummy
 export SDL_AUDIODRIVER ?= dummy
 export RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER := 0
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup sysdeps demo test lint bench clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,7 +19,13 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/arcadelab demo
 
-test: $(STAMP)
+# Xvfb lets one test open a real window; without it (no root, no apt) that test skips and says why.
+sysdeps:
+	@command -v Xvfb >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb >/dev/null) || \
+	  echo "note: Xvfb not installed; the real-window test will skip"; }
+
+test: $(STAMP) sysdeps
 	$(BIN)/python -m pytest -n 2 --durations=15
 
 lint: $(STAMP)
