@@ -1,0 +1,498 @@
+"""The dungeon's world model and its solver: is a level completable, and by which action sequence?
+
+Both :class:`envs.dungeon.DungeonEnv` and the solver build their movement from :func:`move_target`, the one
+function that says where the player lands when it takes a move from a cell. :func:`compile_map` turns a
+:class:`~envs.level.Level` into a :class:`DungeonMap` (static tile codes, start, exit, treasures, monster spawns
+and the transition table built from :func:`move_target`); :func:`solve` runs a breadth-first search over that
+same table.
+
+Map format (the VGLC dungeon legend): a grid of rooms, each 16 rows x 11 columns; ``F`` floor, ``B`` block,
+``M`` monster (on floor), ``P`` water/lava (impassable), ``O`` element beside floor (walkable), ``I`` element
+under a block (impassable), ``D`` door, ``S`` stair, ``W`` wall, ``-`` void. Extended legend of the shipped
+levels (all optional, all on floor): ``A`` start, ``T`` treasure, ``E`` exit.
+
+Rules derived for maps that lack ``A``/``T``/``E`` (every VGLC map):
+
+* **start**: the entrance, i.e. the first door (rooms in reading order) that leads off the map or into a void
+  room slot; the player starts on the cell just inside it. Without such a door: the passable cell nearest the
+  centre of the first room that has one.
+* **exit**: the stair ``S`` farthest (Manhattan distance in tiles) from the start; without stairs, the floor
+  cell farthest from the start. Ties go to reading order.
+* **treasures**: the dead-end rooms (exactly one door-linked neighbour room), other than the start and exit
+  rooms, farthest from the start room; at most :data:`AUTO_TREASURES`, each on the floor cell nearest its
+  room's centre.
+
+Solver: "completable" means the exit is reachable from the start with the game's moves (monsters are ignored
+because the sword kills them; doors are always open because keys and bombs are not modelled). The action
+plan visits every reachable treasure (nearest first) and then the exit.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from envs.level import Level, LevelError
+
+__all__ = [
+    "LEGEND",
+    "ROOM_H",
+    "ROOM_W",
+    "VGLC_LEGEND",
+    "DungeonMap",
+    "Solution",
+    "compile_map",
+    "move_target",
+    "passable",
+    "reachable",
+    "solve",
+    "solve_from",
+]
+
+ROOM_H, ROOM_W = 16, 11
+VGLC_LEGEND = "FBMPOIDSW-"
+LEGEND = VGLC_LEGEND + "ATE"
+AUTO_TREASURES = 3
+MAX_TREASURES = 8
+
+# Static tile codes (also the first codes of the vector observation).
+VOID, FLOOR, WALL, BLOCK, ELEMENT, ELEMENT_FLOOR, ELEMENT_BLOCK, DOOR, STAIR = range(9)
+TILE_CODE = {
+    "-": VOID,
+    "F": FLOOR,
+    "M": FLOOR,
+    "A": FLOOR,
+    "T": FLOOR,
+    "E": FLOOR,
+    "W": WALL,
+    "B": BLOCK,
+    "P": ELEMENT,
+    "O": ELEMENT_FLOOR,
+    "I": ELEMENT_BLOCK,
+    "D": DOOR,
+    "S": STAIR,
+}
+PASSABLE = frozenset({FLOOR, ELEMENT_FLOOR, DOOR, STAIR})
+TILE_NAMES = {
+    VOID: "void",
+    FLOOR: "floor",
+    WALL: "wall",
+    BLOCK: "block",
+    ELEMENT: "water/lava",
+    ELEMENT_FLOOR: "shore",
+    ELEMENT_BLOCK: "block in water",
+    DOOR: "door",
+    STAIR: "stair",
+}
+
+UP, DOWN, LEFT, RIGHT, ATTACK = range(5)
+DELTAS = ((-1, 0), (1, 0), (0, -1), (0, 1))
+ACTION_NAMES = ("up", "down", "left", "right", "attack")
+
+
+def passable(code: int) -> bool:
+    """Whether the player (and a monster) may stand on a tile: floor, shore, door, stair."""
+    return code in PASSABLE
+
+
+def move_target(codes: np.ndarray, r: int, c: int, action: int) -> tuple[int, int]:
+    """Where a move ``action`` (0 up, 1 down, 2 left, 3 right) from ``(r, c)`` lands, monsters aside.
+
+    The one movement rule of the game: step onto a passable neighbour; from a door, a move into the wall goes
+    through a two-tile-thick wall to the door on the other side (``D W W D`` in a line: rooms' walls are two
+    tiles thick in the VGLC maps); anything else is a bump and the player stays.
+    """
+    h, w = codes.shape
+    dr, dc = DELTAS[action]
+    nr, nc = r + dr, c + dc
+    if not (0 <= nr < h and 0 <= nc < w):
+        return r, c
+    if codes[nr, nc] in PASSABLE:
+        return nr, nc
+    if codes[r, c] == DOOR and codes[nr, nc] == WALL:
+        fr, fc = r + 3 * dr, c + 3 * dc
+        if 0 <= fr < h and 0 <= fc < w and codes[r + 2 * dr, c + 2 * dc] == WALL and codes[fr, fc] == DOOR:
+            return fr, fc
+    return r, c
+
+
+@dataclass(frozen=True, eq=False)
+class DungeonMap:
+    """A level compiled for play: static codes, special cells (flat indices ``r * width + c``), move tables."""
+
+    name: str
+    codes: np.ndarray  # (H, W) uint8 static tile codes
+    start: int
+    exit: int
+    treasures: tuple[int, ...]
+    monsters: tuple[int, ...]
+    next_cell: tuple[int, ...]  # next_cell[cell * 4 + move] -> cell, from move_target
+    monster_next: tuple[int, ...]  # same for monsters: never onto doors or stairs, never out of their room
+    room_of: tuple[int, ...]  # cell -> room id (room_row * room_cols + room_col)
+    local: tuple[int, ...]  # cell -> its index in the room's row-major 16 x 11 view
+    room_rows: int
+    room_cols: int
+    masks: np.ndarray  # (H * W, 5) bool: moves that do not bump into a static tile; attack always
+
+    @property
+    def height(self) -> int:
+        return int(self.codes.shape[0])
+
+    @property
+    def width(self) -> int:
+        return int(self.codes.shape[1])
+
+    def rc(self, cell: int) -> tuple[int, int]:
+        return divmod(cell, self.width)
+
+
+@dataclass(frozen=True)
+class Solution:
+    """The solver's answer: ``actions`` reach every reachable treasure and then the exit (empty if not)."""
+
+    completable: bool
+    reason: str
+    actions: tuple[int, ...] = ()
+    cells: tuple[int, ...] = ()  # the cell after each action
+    treasures: tuple[int, ...] = ()  # treasures collected on the way, in order
+
+
+# ----------------------------------------------------------------------------------------- compiling a level
+
+
+def _rooms(codes: np.ndarray) -> tuple[int, int]:
+    h, w = codes.shape
+    return h // ROOM_H, w // ROOM_W
+
+
+def _room_is_void(codes: np.ndarray, rr: int, rc: int) -> bool:
+    return not codes[rr * ROOM_H : (rr + 1) * ROOM_H, rc * ROOM_W : (rc + 1) * ROOM_W].any()
+
+
+def _room_doors(codes: np.ndarray, rr: int, rc: int) -> dict[int, list[tuple[int, int]]]:
+    """Door tiles on each side of a room's wall ring (row 1 / 14, column 1 / 9), keyed by move direction."""
+    r0, c0 = rr * ROOM_H, rc * ROOM_W
+    sides = {
+        UP: [(r0 + 1, c) for c in range(c0 + 2, c0 + ROOM_W - 2)],
+        DOWN: [(r0 + ROOM_H - 2, c) for c in range(c0 + 2, c0 + ROOM_W - 2)],
+        LEFT: [(r, c0 + 1) for r in range(r0 + 2, r0 + ROOM_H - 2)],
+        RIGHT: [(r, c0 + ROOM_W - 2) for r in range(r0 + 2, r0 + ROOM_H - 2)],
+    }
+    return {d: [p for p in cells if codes[p] == DOOR] for d, cells in sides.items()}
+
+
+def _entrance(codes: np.ndarray) -> tuple[int, int] | None:
+    """The cell just inside the first door that leads off the map or into a void room slot."""
+    rows, cols = _rooms(codes)
+    into_void = None
+    for rr in range(rows):
+        for rc in range(cols):
+            if _room_is_void(codes, rr, rc):
+                continue
+            for d, doors in _room_doors(codes, rr, rc).items():
+                if not doors:
+                    continue
+                dr, dc = DELTAS[d]
+                nr, nc = rr + dr, rc + dc
+                off_map = not (0 <= nr < rows and 0 <= nc < cols)
+                if not off_map and not _room_is_void(codes, nr, nc):
+                    continue
+                r, c = doors[0]
+                inside = (r - dr, c - dc)
+                cell = inside if codes[inside] in PASSABLE else (r, c)
+                if off_map:
+                    return cell
+                into_void = into_void or cell
+    return into_void
+
+
+def _nearest_to_centre(
+    codes: np.ndarray, rr: int, rc: int, allowed: frozenset[int]
+) -> tuple[int, int] | None:
+    r0, c0 = rr * ROOM_H, rc * ROOM_W
+    best = None
+    for r in range(r0 + 2, r0 + ROOM_H - 2):
+        for c in range(c0 + 2, c0 + ROOM_W - 2):
+            if codes[r, c] in allowed:
+                d = (2 * (r - r0) - (ROOM_H - 1)) ** 2 + (2 * (c - c0) - (ROOM_W - 1)) ** 2
+                if best is None or d < best[0]:
+                    best = (d, (r, c))
+    return None if best is None else best[1]
+
+
+def _room_links(
+    codes: np.ndarray, next_cell: tuple[int, ...], room_of: tuple[int, ...]
+) -> dict[int, set[int]]:
+    """Rooms joined by a door passage (from the transition table, so the same rule as the player's moves)."""
+    links: dict[int, set[int]] = {}
+    for cell in np.flatnonzero(codes.ravel() == DOOR).tolist():
+        for a in range(4):
+            dest = next_cell[cell * 4 + a]
+            if room_of[dest] != room_of[cell]:
+                links.setdefault(room_of[cell], set()).add(room_of[dest])
+    return links
+
+
+def _auto_treasures(
+    codes: np.ndarray,
+    links: dict[int, set[int]],
+    start: int,
+    exit_: int,
+    room_of: tuple[int, ...],
+    cols: int,
+    spawns: set[int],
+) -> list[int]:
+    w = codes.shape[1]
+    start_room, exit_room = room_of[start], room_of[exit_]
+    sr, sc = divmod(start_room, cols)
+    dead_ends = [
+        room for room, nbrs in links.items() if len(nbrs) == 1 and room not in (start_room, exit_room)
+    ]
+    dead_ends.sort(key=lambda room: (-(abs(room // cols - sr) + abs(room % cols - sc)), room))
+    found = []
+    for room in dead_ends:
+        rr, rc = divmod(room, cols)
+        spot = _nearest_to_centre(codes, rr, rc, frozenset({FLOOR, ELEMENT_FLOOR}))
+        if spot is not None and spot[0] * w + spot[1] not in spawns:
+            found.append(spot[0] * w + spot[1])
+        if len(found) == AUTO_TREASURES:
+            break
+    return found
+
+
+@functools.lru_cache(maxsize=128)
+def _compile_rows(rows: tuple[str, ...]) -> tuple:
+    """Everything about a map that depends on its tiles only (cached so resets on the same level are cheap)."""
+    h, w = len(rows), len(rows[0])
+    where = "<level>"
+    if h % ROOM_H or w % ROOM_W:
+        raise LevelError(
+            f"a dungeon map is a grid of {ROOM_H}-row x {ROOM_W}-column rooms; got {h} rows x {w} columns",
+            where,
+        )
+    codes = np.zeros((h, w), dtype=np.uint8)
+    marks: dict[str, list[int]] = {"A": [], "T": [], "E": [], "M": [], "S": []}
+    for r, row in enumerate(rows):
+        for c, ch in enumerate(row):
+            try:
+                codes[r, c] = TILE_CODE[ch]
+            except KeyError:
+                raise LevelError(
+                    f"unknown tile {ch!r}; allowed tiles are {LEGEND}", where, r + 1, c + 1
+                ) from None
+            if ch in marks:
+                marks[ch].append(r * w + c)
+    for ch in "AE":
+        if len(marks[ch]) > 1:
+            r, c = divmod(marks[ch][1], w)
+            raise LevelError(f"more than one {ch!r} tile", where, r + 1, c + 1)
+    if len(marks["T"]) > MAX_TREASURES:
+        r, c = divmod(marks["T"][MAX_TREASURES], w)
+        raise LevelError(f"more than {MAX_TREASURES} treasures 'T'", where, r + 1, c + 1)
+
+    rows_n, cols_n = _rooms(codes)
+    next_cell = []
+    for r in range(h):
+        for c in range(w):
+            for a in range(4):
+                nr, nc = move_target(codes, r, c, a)
+                next_cell.append(nr * w + nc)
+    room_of = tuple((r // ROOM_H) * cols_n + c // ROOM_W for r in range(h) for c in range(w))
+    local = tuple((r % ROOM_H) * ROOM_W + c % ROOM_W for r in range(h) for c in range(w))
+    flat = codes.ravel()
+    monster_next = []
+    for cell in range(h * w):
+        for a in range(4):
+            dest = next_cell[cell * 4 + a]
+            ok = room_of[dest] == room_of[cell] and flat[dest] in (FLOOR, ELEMENT_FLOOR)
+            monster_next.append(dest if ok else cell)
+    masks = np.ones((h * w, 5), dtype=bool)
+    masks[:, :4] = np.asarray(next_cell, dtype=np.int64).reshape(-1, 4) != np.arange(h * w)[:, None]
+
+    # start
+    if marks["A"]:
+        start = marks["A"][0]
+    else:
+        spot = _entrance(codes)
+        if spot is None:
+            for room in range(rows_n * cols_n):
+                spot = _nearest_to_centre(codes, room // cols_n, room % cols_n, PASSABLE)
+                if spot is not None:
+                    break
+        if spot is None:
+            raise LevelError("no passable tile to start on", where)
+        start = spot[0] * w + spot[1]
+    # exit
+    sr, sc = divmod(start, w)
+    if marks["E"]:
+        exit_ = marks["E"][0]
+    else:
+        candidates = marks["S"] or [i for i in np.flatnonzero(flat == FLOOR).tolist() if i != start]
+        if not candidates:
+            raise LevelError("no stair or floor tile for the exit", where)
+        exit_ = max(candidates, key=lambda i: (abs(i // w - sr) + abs(i % w - sc), -i))
+    # treasures
+    if marks["T"]:
+        treasures = marks["T"]
+    else:
+        links = _room_links(codes, tuple(next_cell), room_of)
+        treasures = _auto_treasures(codes, links, start, exit_, room_of, cols_n, set(marks["M"]))
+    monsters = [m for m in marks["M"] if m != start]
+    codes.setflags(write=False)
+    masks.setflags(write=False)
+    return (
+        codes,
+        start,
+        exit_,
+        tuple(treasures),
+        tuple(monsters),
+        tuple(next_cell),
+        tuple(monster_next),
+        room_of,
+        local,
+        rows_n,
+        cols_n,
+        masks,
+    )
+
+
+def compile_map(level: Level) -> DungeonMap:
+    """Compile a level (cached by its tiles); a bad map raises :class:`LevelError` naming the level."""
+    try:
+        parts = _compile_rows(level.rows)
+    except LevelError as exc:
+        msg = str(exc).removeprefix("<level>")
+        raise LevelError(f"level {level.name!r}{msg}", level.path) from None
+    return DungeonMap(level.name, *parts)
+
+
+# ------------------------------------------------------------------------------------------------- solving
+
+
+def _bfs(dmap: DungeonMap, source: int) -> tuple[dict[int, int], dict[int, tuple[int, int]]]:
+    """Distances and parent links (cell -> (previous cell, action)) from ``source`` over the move table."""
+    nxt = dmap.next_cell
+    dist = {source: 0}
+    parent: dict[int, tuple[int, int]] = {}
+    queue = deque([source])
+    while queue:
+        cell = queue.popleft()
+        d = dist[cell] + 1
+        base = cell * 4
+        for a in range(4):
+            dest = nxt[base + a]
+            if dest not in dist:
+                dist[dest] = d
+                parent[dest] = (cell, a)
+                queue.append(dest)
+    return dist, parent
+
+
+def reachable(dmap: DungeonMap, source: int | None = None) -> dict[int, int]:
+    """Every cell the player can reach from ``source`` (default: the start), with its distance in moves."""
+    return _bfs(dmap, dmap.start if source is None else source)[0]
+
+
+def _path(parent: dict[int, tuple[int, int]], source: int, target: int) -> tuple[list[int], list[int]]:
+    actions, cells = [], []
+    cell = target
+    while cell != source:
+        prev, a = parent[cell]
+        actions.append(a)
+        cells.append(cell)
+        cell = prev
+    return actions[::-1], cells[::-1]
+
+
+def _diagnose(dmap: DungeonMap, reach: dict[int, int]) -> str:
+    """Why the exit cannot be reached, in words (used in refusals and the corpus report)."""
+    w = dmap.width
+    er, ec = dmap.rc(dmap.exit)
+    exit_room = dmap.room_of[dmap.exit]
+    rooms_reached = {dmap.room_of[c] for c in reach}
+    where = f"exit at row {er + 1}, column {ec + 1}"
+    if exit_room in rooms_reached:
+        around = sorted(
+            {
+                TILE_NAMES[int(dmap.codes.flat[dmap.exit + d])]
+                for d in (-w, w, -1, 1)
+                if 0 <= dmap.exit + d < dmap.codes.size
+            }
+            - {"floor", "door", "stair", "shore"}
+        )
+        return f"{where} is walled in inside its room (next to {', '.join(around) or 'nothing passable'})"
+    # Is the exit room linked to the start's rooms by door passages at all (ignoring what is inside rooms)?
+    links = _room_links(dmap.codes, dmap.next_cell, dmap.room_of)
+    seen, stack = {dmap.room_of[dmap.start]}, [dmap.room_of[dmap.start]]
+    while stack:
+        for n in links.get(stack.pop(), ()):
+            if n not in seen:
+                seen.add(n)
+                stack.append(n)
+    border: dict[str, int] = {}
+    for cell in reach:
+        for a in range(4):
+            dr, dc = DELTAS[a]
+            r, c = divmod(cell, w)
+            if 0 <= r + dr < dmap.height and 0 <= c + dc < w:
+                code = int(dmap.codes[r + dr, c + dc])
+                if code in (BLOCK, ELEMENT, ELEMENT_BLOCK):
+                    border[TILE_NAMES[code]] = border.get(TILE_NAMES[code], 0) + 1
+    blockers = ", ".join(f"{k} x{v}" for k, v in sorted(border.items())) or "walls only"
+    if exit_room not in seen:
+        return (
+            f"{where} is in a room no door path leads to from the start (reached {len(rooms_reached)} rooms; "
+            f"such rooms are reached by stair passages or items the game does not model)"
+        )
+    return (
+        f"{where}: door paths lead to its room, but obstacles inside rooms cut the way (reached "
+        f"{len(rooms_reached)} rooms; the reachable area borders {blockers})"
+    )
+
+
+def solve_from(dmap: DungeonMap, start: int, treasures: tuple[int, ...] | list[int] = ()) -> Solution:
+    """Plan from ``start``: every reachable treasure in ``treasures`` (nearest first), then the exit."""
+    dist, parent = _bfs(dmap, start)
+    if dmap.exit not in dist:
+        return Solution(False, _diagnose(dmap, dist))
+    actions: list[int] = []
+    cells: list[int] = []
+    got: list[int] = []
+    left = [t for t in treasures if t in dist]
+    pos = start
+    while left:
+        target = min(left, key=lambda t: (dist[t], t))
+        a, c = _path(parent, pos, target)
+        actions += a
+        cells += c
+        got.append(target)
+        left.remove(target)
+        pos = target
+        dist, parent = _bfs(dmap, pos)
+    a, c = _path(parent, pos, dmap.exit)
+    actions += a
+    cells += c
+    return Solution(
+        True,
+        f"exit reached in {len(actions)} moves, {len(got)}/{len(treasures)} treasures",
+        tuple(actions),
+        tuple(cells),
+        tuple(got),
+    )
+
+
+@functools.lru_cache(maxsize=128)
+def _solve_rows(rows: tuple[str, ...]) -> Solution:
+    parts = _compile_rows(rows)
+    return solve_from(DungeonMap("", *parts), parts[1], parts[3])
+
+
+def solve(level: Level | DungeonMap) -> Solution:
+    """Is ``level`` completable (start -> reachable treasures -> exit), and by which actions (cached by tiles)."""
+    if isinstance(level, DungeonMap):
+        return solve_from(level, level.start, level.treasures)
+    compile_map(level)  # raises a LevelError that names the level
+    return _solve_rows(level.rows)
