@@ -6,6 +6,9 @@ runs, so ``arcadelab --help`` and ``arcadelab envs`` answer instantly.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -42,6 +45,235 @@ def list_envs() -> None:
         finally:
             env.close()
     Console().print(table)
+
+
+# ------------------------------------------------------------------------------------------ user errors
+
+_console = Console()
+_err_console = Console(stderr=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    """Print a user-facing error (no traceback) and return the exit to raise: status 2."""
+    _err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    return typer.Exit(2)
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    from agents.loading import AgentLoadError
+    from training.checkpoints import CheckpointError
+    from training.config import ConfigError
+    from training.record import RecordError
+
+    return (ConfigError, CheckpointError, AgentLoadError, RecordError, FileNotFoundError)
+
+
+def _setup_logging(verbose: bool, torch_threads: int | None = None) -> None:
+    import logging
+
+    if torch_threads is not None:
+        import torch
+
+        # One thread: small policies on a shared CPU run several times faster than with contending threads.
+        torch.set_num_threads(torch_threads)
+
+    from rich.logging import RichHandler
+
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(message)s",
+        handlers=[RichHandler(console=_err_console, show_path=False)],
+    )
+
+
+BACKENDS = ("sb3", "rllib")
+DEVICES = ("auto", "cpu", "cuda")
+
+
+@app.command("train")
+def train_command(
+    config: Annotated[Path, typer.Argument(help="configs/<game>/<algo>.yaml")],
+    backend: str = typer.Option("sb3", help="sb3 | rllib"),
+    total_steps: int | None = typer.Option(
+        None, "--total-steps", help="Override the config's env-step budget."
+    ),
+    seed: int | None = typer.Option(None, help="Override the config's seed."),
+    run_dir: Annotated[
+        Path | None, typer.Option("--run-dir", help="Default: runs/<game>__<algo>__<seed>__<time>.")
+    ] = None,
+    resume: bool = typer.Option(
+        False, "--resume", help="Continue the run in --run-dir from its last checkpoint."
+    ),
+    address: str | None = typer.Option(None, help="Ray cluster address (rllib backend only)."),
+    device: str = typer.Option("auto", help="auto | cpu | cuda (auto = cuda if torch sees one)."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show the progress bar."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log checkpoints and evaluations."),
+) -> None:
+    """Train an agent from a YAML config; logs, checkpoints and models go to the run folder."""
+    import sys
+
+    _setup_logging(verbose)
+    if backend not in BACKENDS:
+        raise _fail(f"option '--backend': {backend!r} is not one of {', '.join(BACKENDS)}")
+    if device not in DEVICES:
+        raise _fail(f"option '--device': {device!r} is not one of {', '.join(DEVICES)}")
+    if total_steps is not None and total_steps <= 0:
+        raise _fail(f"option '--total-steps': must be > 0, got {total_steps}")
+    errors = _user_errors()
+    try:
+        from training.config import load_config, resolve_device
+        from training.sb3_backend import prepare_run
+
+        cfg = load_config(config, {"total_steps": total_steps, "seed": seed})
+        resolved_device = resolve_device(device)
+        command = ["arcadelab", *sys.argv[1:]]
+        if backend == "rllib":
+            try:
+                from training import rllib_backend
+            except ImportError as exc:
+                raise _fail(
+                    f"the rllib backend is not available (training/rllib_backend.py: {exc})"
+                ) from None
+            if run_dir is None and not resume:
+                from training.sb3_backend import default_run_dir
+
+                run_dir = default_run_dir(cfg).with_name(
+                    default_run_dir(cfg).name.replace(
+                        f"__{cfg.algo}__", f"__rllib-{cfg.rllib.algo.lower()}__"
+                    )
+                )
+            cfg, run_path = prepare_run(cfg, run_dir, resume, command)
+            try:
+                final = rllib_backend.train(
+                    env_id=cfg.env_id,
+                    env_kwargs=dict(cfg.env_kwargs),
+                    algo=cfg.rllib.algo,
+                    hyperparams=dict(cfg.rllib.hyperparams),
+                    total_steps=cfg.total_steps,
+                    seed=cfg.seed,
+                    run_dir=run_path,
+                    resume=resume,
+                    address=address,
+                    device=resolved_device,
+                    checkpoint_every_steps=cfg.checkpoint.every_steps,
+                    num_env_runners=cfg.rllib.num_env_runners,
+                    self_play=bool(cfg.selfplay and cfg.selfplay.enabled),
+                )
+            except ValueError as exc:
+                raise _fail(str(exc)) from None
+        else:
+            if address is not None:
+                raise _fail("option '--address' is for --backend rllib (SB3 trains on this machine)")
+            from training.sb3_backend import train as sb3_train
+
+            cfg, run_path = prepare_run(cfg, run_dir, resume, command)
+            final = sb3_train(cfg, run_path, resume=resume, device=resolved_device, progress=progress)
+    except errors as exc:
+        raise _fail(str(exc)) from None
+    _console.print(f"run folder: [bold]{run_path}[/]  final model: {final}")
+    _console.print(f"TensorBoard: tensorboard --logdir {run_path.parent}")
+
+
+@app.command("evaluate")
+def evaluate_command(
+    run_or_model: str = typer.Argument(
+        ..., help="A run folder, a model .zip, or a bot name (e.g. pong-tracker)."
+    ),
+    episodes: int = typer.Option(10, min=1, help="Number of episodes (seeds seed_base .. seed_base+N-1)."),
+    opponent: str = typer.Option(
+        "bot", help="'bot' (the env's scripted opponent) or a model path / bot name."
+    ),
+    env: str | None = typer.Option(
+        None, "--env", help="Env id, when it cannot be read from the run's config."
+    ),
+    seed_base: int = typer.Option(10_000, "--seed-base", help="Seed of the first episode."),
+    json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Mean ± std return and win rate over a fixed list of seeds (same command, same numbers)."""
+    import json
+
+    _setup_logging(False, torch_threads=1)
+    try:
+        from training.evaluate import evaluate_agent, resolve_target
+
+        target = resolve_target(run_or_model, env, opponent)
+        result = evaluate_agent(target.agent, target.env_id, target.env_kwargs, episodes, seed_base)
+    except _user_errors() as exc:
+        raise _fail(str(exc)) from None
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    if json_out:
+        data = result.to_dict() | {"agent": target.label, "env_id": target.env_id, "opponent": opponent}
+        typer.echo(json.dumps(data))
+        return
+    _console.print(
+        f"{target.label} on {target.env_id} vs {opponent}: return {result.mean_return:.3f} ± {result.std_return:.3f}, "
+        f"win rate {result.win_rate:.0%}, mean length {result.mean_length:.1f} ({episodes} episodes)"
+    )
+
+
+@app.command("record")
+def record_command(
+    run_or_model: Annotated[str, typer.Argument(help="A run folder, a model .zip, or a bot name.")],
+    out: Annotated[Path, typer.Option("--out", help="FILE.gif or FILE.mp4")],
+    env: str | None = typer.Option(
+        None, "--env", help="Env id, when it cannot be read from the run's config."
+    ),
+    opponent: str = typer.Option("bot", help="'bot' or a model path / bot name."),
+    seed: int = typer.Option(0, help="Episode seed."),
+    max_frames: int = typer.Option(3000, "--max-frames", min=1),
+) -> None:
+    """Record one episode as a video."""
+    _setup_logging(False, torch_threads=1)
+    try:
+        from training.evaluate import resolve_target
+        from training.record import record_episode
+
+        target = resolve_target(run_or_model, env, opponent)
+        info = record_episode(target, out, seed=seed, max_frames=max_frames)
+    except _user_errors() as exc:
+        raise _fail(str(exc)) from None
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    _console.print(f"wrote {info['out']}: {info['frames']} frames, return {info['return']:.2f}")
+
+
+@app.command("demo")
+def demo_command(
+    total_steps: int | None = typer.Option(None, "--total-steps", help="Override the demo budget."),
+    run_dir: Annotated[Path | None, typer.Option("--run-dir")] = None,
+    episodes: int = typer.Option(10, help="Evaluation episodes against the bot."),
+) -> None:
+    """Train a Pong agent with SB3 for a few minutes, evaluate it against the bot, say how to watch and play it."""
+    import sys
+
+    _setup_logging(False)
+    config_path = Path(__file__).resolve().parents[1] / "configs" / "pong" / "ppo.yaml"
+    try:
+        from training.config import load_config
+        from training.evaluate import evaluate_agent, resolve_target
+        from training.sb3_backend import prepare_run
+        from training.sb3_backend import train as sb3_train
+
+        cfg = load_config(config_path, {"total_steps": total_steps})
+        cfg, run_path = prepare_run(cfg, run_dir, False, ["arcadelab", *sys.argv[1:]])
+        _console.print(f"Training PPO on {cfg.env_id} for {cfg.total_steps:,} steps into {run_path} ...")
+        sb3_train(cfg, run_path, device="cpu")
+        target = resolve_target(str(run_path))
+        result = evaluate_agent(target.agent, target.env_id, target.env_kwargs, episodes, cfg.eval.seed_base)
+    except _user_errors() as exc:
+        raise _fail(str(exc)) from None
+    _console.print(
+        f"Against the bot over {episodes} episodes: return {result.mean_return:.2f} ± {result.std_return:.2f}, "
+        f"win rate {result.win_rate:.0%}"
+    )
+    _console.print(f"TensorBoard:  tensorboard --logdir {run_path.parent}")
+    model = (
+        run_path / "best_model.zip"
+        if (run_path / "best_model.zip").exists()
+        else run_path / "final_model.zip"
+    )
+    _console.print(f"Play it:      arcadelab play pong --opponent {model}")
 
 
 def main() -> None:
