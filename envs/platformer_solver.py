@@ -1,0 +1,269 @@
+"""Is a platformer level completable, and by which actions? A best-first search over the game's own physics.
+
+The search runs :meth:`envs.platformer.PlatformerPhysics.step` (the code the env runs), so a plan it returns
+replays frame for frame in ``PlatformerEnv``. Each search edge holds one action for ``repeat`` frames. Nodes are
+full physics states (enemies, bullets and broken blocks included, so enemy motion is simulated exactly, never
+approximated); states are merged by a coarse key (position in 1/8 tiles, velocity buckets, whether on the
+ground, and the tile positions of nearby enemies and bullets). The priority is weighted A*: frames so far plus
+``weight`` x remaining distance / top speed.
+
+Before searching, a jump-envelope test on the tile grid (``_may_reach_goal``) over-approximates the physics: if
+no chain of standing spots within the jump's reach (computed from the physics constants) leads to the goal
+columns, the level is refused at once (pits too wide, walls too tall, a sealed goal cost milliseconds). Otherwise
+a level is called not completable when the reachable key space is exhausted or the node budget runs out without
+reaching the goal: a budget-exhausted answer means "not shown completable", which is what the env's playability
+check needs (it may refuse a level a human could finish, never accept one the physics cannot).
+
+Because merging by the coarse key drops states, the search is not complete; it is sound: every plan it returns
+is an exact frame-by-frame replay of the physics from the start state.
+"""
+
+from __future__ import annotations
+
+import functools
+import heapq
+import time
+from dataclasses import dataclass
+
+from envs.level import Level
+from envs.platformer import (
+    BULLETS,
+    DIED,
+    ENEMIES,
+    FINISHED,
+    GRAVITY,
+    JUMP_V,
+    MAX_FALL,
+    MAX_VX,
+    ON_GROUND,
+    PH,
+    PW,
+    TILE,
+    VX,
+    VY,
+    PlatformerPhysics,
+    X,
+    Y,
+)
+
+__all__ = ["DEFAULT_NODE_BUDGET", "SolveResult", "check_level", "solve"]
+
+DEFAULT_NODE_BUDGET = 60_000
+# tried in this order: mostly forward, so greedy search finds running plans first
+_ACTIONS = (5, 2, 3, 0, 4, 1)
+_NEAR = 6 * 256  # enemies / bullets within this many sub-units of the player are part of the merge key
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """``actions`` (one per frame) reach the goal from the start when ``completable``; ``reason`` says why not;
+    ``nodes`` is the number of search nodes generated (0 when the quick jump-envelope test already refused)."""
+
+    completable: bool
+    actions: tuple[int, ...]
+    reason: str
+    nodes: int
+    seconds: float
+
+
+def _key(s: tuple) -> tuple:
+    x, y = s[X], s[Y]
+    near = tuple((e[1] >> 8, e[2] >> 8) for e in s[ENEMIES] if -_NEAR < e[1] - x < _NEAR)
+    if s[BULLETS]:
+        near += tuple((b[0] >> 8, b[1] >> 8) for b in s[BULLETS] if -_NEAR < b[0] - x < _NEAR)
+    return (x >> 5, y >> 5, s[VX] >> 4, s[VY] >> 4, s[ON_GROUND], near)
+
+
+def solve(
+    level: Level | PlatformerPhysics,
+    start: tuple | None = None,
+    node_budget: int = DEFAULT_NODE_BUDGET,
+    repeat: int = 4,
+    weight: float = 3.0,
+    max_steps: int = 4000,
+) -> SolveResult:
+    """Search for an action sequence from ``start`` (default: the level's start) to the goal.
+
+    ``max_steps`` bounds the plan's length in frames (so a plan finishes before the env would truncate). Deterministic: the same level and arguments give the same plan.
+    """
+    t0 = time.perf_counter()
+    phys = level if isinstance(level, PlatformerPhysics) else PlatformerPhysics(level)
+    s0 = phys.initial_state() if start is None else start
+    if not _may_reach_goal(phys, s0):
+        return SolveResult(
+            False,
+            (),
+            "no chain of jumps within the jump envelope reaches the goal columns (a pit "
+            "too wide, a wall too tall, or the goal sealed off)",
+            0,
+            time.perf_counter() - t0,
+        )
+    goal = phys.goal_x - PW // 2
+    speed = MAX_VX
+    step = phys.step
+    # node i: (state, parent, action, frames of the action actually used)
+    nodes: list[tuple] = [(s0, -1, -1, 0)]
+    seen = {_key(s0)}
+    heap = [(weight * (goal - s0[X]) / speed, 0, 0)]
+    frames0 = s0[5]
+    expanded = 0
+    while heap:
+        if expanded >= node_budget:
+            return SolveResult(
+                False,
+                (),
+                f"search budget of {node_budget} nodes exhausted without reaching the goal",
+                len(nodes),
+                time.perf_counter() - t0,
+            )
+        _, _, i = heapq.heappop(heap)
+        s = nodes[i][0]
+        expanded += 1
+        if s[5] - frames0 + repeat > max_steps:
+            continue
+        for a in _ACTIONS:
+            st = s
+            event = 0
+            k = 0
+            while k < repeat:
+                st, _, event = step(st, a)
+                k += 1
+                if event:
+                    break
+            if event == DIED:
+                continue
+            if event == FINISHED:
+                nodes.append((st, i, a, k))
+                return SolveResult(
+                    True,
+                    _plan(nodes, len(nodes) - 1),
+                    "reached the goal",
+                    len(nodes),
+                    time.perf_counter() - t0,
+                )
+            key = _key(st)
+            if key in seen:
+                continue
+            seen.add(key)
+            nodes.append((st, i, a, k))
+            g = st[5] - frames0
+            heapq.heappush(heap, (g + weight * (goal - st[X]) / speed, len(nodes), len(nodes) - 1))
+    return SolveResult(
+        False,
+        (),
+        "every reachable state explored: the goal cannot be reached",
+        len(nodes),
+        time.perf_counter() - t0,
+    )
+
+
+def _jump_reach() -> dict[int, int]:
+    """Columns a full-speed, fully held jump can cover before its centre drops ``dr`` rows below take-off
+    (negative ``dr``: landing higher), for every ``dr`` the jump allows. Computed from the physics constants."""
+    traj = []  # (y, x) of a full-speed, fully held jump, frame by frame (y < 0 is above take-off)
+    vy, y, x = -JUMP_V, 0, 0
+    while y < 16 * TILE:
+        vy = min(vy + GRAVITY, MAX_FALL)
+        y += vy
+        x += MAX_VX
+        traj.append((y, x))
+    apex = -min(y for y, _ in traj)
+    reach: dict[int, int] = {}
+    for d in range(-(apex // TILE), 16):
+        # the latest frame at or above the landing height, plus the landing frame itself
+        last = max(i for i, (y, _) in enumerate(traj) if y <= d * TILE)
+        reach[d] = traj[min(last + 1, len(traj) - 1)][1]
+    return {d: -(-v // TILE) for d, v in reach.items()}  # overhanging standing spots cover the box width
+
+
+_REACH = _jump_reach()
+_BOUNCE_SLACK = 3  # extra rows / columns allowed when enemies or bullets could be stomped for a bounce
+
+
+def _may_reach_goal(phys: PlatformerPhysics, s0: tuple) -> bool:
+    """A quick necessary condition on the tile grid: some chain of standing spots, each reachable from the last
+    within the jump envelope through columns that have free cells at the heights the jump passes, reaches the
+    goal columns. It over-approximates the physics (breakable blocks count as both passable and standable), so
+    a ``False`` here is a proof of impossibility and saves the search from exhausting the state space.
+    """
+    H, W = phys.H, phys.W
+    top = -6  # the player can fly a few rows above the level
+    solid_rows = [[phys.solid[phys.index(r, c)] == 1 for c in range(W)] for r in range(H)]
+    brick = [[phys.solid[phys.index(r, c)] == 2 for c in range(W)] for r in range(H)]
+
+    def free(r: int, c: int) -> bool:
+        return r < 0 or r >= H or not solid_rows[r][c]
+
+    def support(r: int, c: int) -> bool:
+        return 0 <= r < H and (solid_rows[r][c] or brick[r][c])
+
+    # prefix[c][k]: number of free cells in rows top .. top + k - 1 of column c
+    prefix = []
+    for c in range(W):
+        acc, col = 0, [0]
+        for r in range(top, H):
+            acc += free(r, c)
+            col.append(acc)
+        prefix.append(col)
+
+    def band_free(c: int, r0: int, r1: int) -> bool:
+        r0, r1 = max(r0, top), min(r1, H - 1)
+        return r0 <= r1 and prefix[c][r1 - top + 1] - prefix[c][r0 - top] > 0
+
+    slack = _BOUNCE_SLACK if (phys.enemy_spawns or phys.cannons) else 0
+    rise = max(-d for d in _REACH) + slack
+    # standing spots: the centre cell is free and it, or a neighbour (the box overhangs), is a floor
+    floor = {(r, c) for c in range(W) for r in range(top, H) if free(r, c) and support(r + 1, c)}
+    spots = {
+        (r, c)
+        for c in range(W)
+        for r in range(top, H)
+        if free(r, c) and ((r, c) in floor or (r, c - 1) in floor or (r, c + 1) in floor)
+    }
+    goal_col = phys.goal_x // TILE
+    spots_by_col = [[r for r in range(top, H) if (r, c) in spots] for c in range(W)]
+    goal_rows = list(range(top, H))
+    deepest = max(_REACH)
+    r0 = (s0[Y] + PH // 2) >> 8
+    c0 = (s0[X] + PW // 2) >> 8
+    frontier, seen = [(r0, c0)], {(r0, c0)}
+    max_dx = max(_REACH.values()) + slack
+    while frontier:
+        r, c = frontier.pop()
+        if c >= goal_col:
+            return True
+        for c2 in range(max(0, c - max_dx), min(W, c + max_dx + 1)):
+            dc = abs(c2 - c)
+            step = 1 if c2 >= c else -1
+            for r2 in goal_rows if c2 >= goal_col else spots_by_col[c2]:
+                d = r2 - r
+                if d < 0 and slack:
+                    d = min(d + slack, 0)
+                reach = _REACH.get(min(d, deepest))
+                if reach is None or dc > reach + slack or (r2, c2) in seen:
+                    continue
+                lo, hi = r - rise, max(r, r2)
+                if all(band_free(cc, lo, hi) for cc in range(c + step, c2 + step, step)):
+                    seen.add((r2, c2))
+                    frontier.append((r2, c2))
+    return False
+
+
+def _plan(nodes: list[tuple], i: int) -> tuple[int, ...]:
+    out: list[int] = []
+    while i > 0:
+        _, parent, a, k = nodes[i]
+        out.extend([a] * k)
+        i = parent
+    out.reverse()
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=512)
+def _check_rows(rows: tuple[str, ...], max_steps: int, node_budget: int) -> SolveResult:
+    return solve(Level(rows, "checked"), node_budget=node_budget, max_steps=max_steps)
+
+
+def check_level(level: Level, max_steps: int = 4000, node_budget: int = DEFAULT_NODE_BUDGET) -> SolveResult:
+    """``solve`` cached by level content (envs reset often; a level is searched once per process)."""
+    return _check_rows(level.rows, max_steps, node_budget)
