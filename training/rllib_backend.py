@@ -1,0 +1,775 @@
+"""Train ArcadeLab agents with Ray RLlib (new API stack: RLModule, Learner, EnvRunner).
+
+One entry point, :func:`train`, called by ``arcadelab train --backend rllib``. It
+
+- starts a loopback-only local Ray sized to this machine, or joins the cluster at ``address``
+  (:mod:`training.ray_runtime`), putting learners on the cluster's GPUs when it has them;
+- registers the env with Tune through a creator that imports ``envs`` inside each worker;
+- trains PPO or APPO until ``total_steps`` env steps, saving an RLlib checkpoint into ``run_dir/checkpoints``
+  every ``checkpoint_every_steps`` steps (atomically: saved beside, then renamed into place) and at the end;
+- writes namespaced TensorBoard scalars (``rollout/``, ``time/``, ``train/``, ``selfplay/``) to
+  ``run_dir/tensorboard``;
+- resumes from the newest checkpoint with ``resume=True``, the env-step counter carrying on;
+- with ``self_play=True`` on Pong, trains a "main" policy against an "opponent" that is a frozen copy of an
+  earlier "main", refreshed every few iterations, on the PettingZoo view of the game;
+- adapts observations to RLlib's default models (uint8 grids flattened to float32, uint8 frames scaled to
+  [0, 1], conv filters for frame sizes RLlib has no defaults for) and, for PPO on envs with ``action_masks()``,
+  trains through RLlib's action-masking RLModule (the mask rides in the observation).
+
+``hyperparams`` are the algorithm's ``.training()`` arguments (``lambda`` is accepted for ``lambda_``) plus the
+few backend options in :data:`BACKEND_KEYS`; any other name is refused with a ``ValueError`` naming it.
+
+Each checkpoint also holds ``arcadelab.json`` (env id and arguments, algorithm, env steps, policy ids, how
+observations were adapted) so :class:`agents.rllib_agent.RLlibAgent` can rebuild the inputs it needs.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+import logging
+import math
+import os
+import shutil
+import time
+import zlib
+from pathlib import Path
+from typing import Any
+
+from training import ray_runtime
+
+log = logging.getLogger(__name__)
+
+ALGOS = ("PPO", "APPO")
+DEVICES = ("auto", "cpu", "cuda")
+CHECKPOINT_PREFIX = "step_"
+FINAL_NAME = "final"
+METADATA_FILE = "arcadelab.json"
+METADATA_FORMAT = 1
+SELF_PLAY_ENV = "ArcadeLab/Pong-v0"
+MAIN_POLICY = "main"
+OPPONENT_POLICY = "opponent"
+DEFAULT_POLICY = "default_policy"
+
+#: Keys accepted in ``hyperparams`` besides the algorithm's ``.training()`` arguments.
+BACKEND_KEYS = {
+    # dict for ``DefaultModelConfig`` (e.g. ``{"fcnet_hiddens": [64, 64]}``), goes to ``.rl_module()``.
+    "model_config",
+    # self-play: copy "main" into "opponent" every this many training iterations.
+    "self_play_update_every",
+    # how many periodic ``step_...`` checkpoints to keep (``final`` is always kept).
+    "keep_last_checkpoints",
+}
+#: YAML-friendly spellings of ``.training()`` arguments whose Python names carry a trailing underscore.
+ALIASES = {"lambda": "lambda_"}
+DEFAULT_SELF_PLAY_UPDATE_EVERY = 5
+DEFAULT_KEEP_LAST_CHECKPOINTS = 3
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Validation
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _config_class(algo: str) -> type:
+    if algo == "PPO":
+        from ray.rllib.algorithms.ppo import PPOConfig
+
+        return PPOConfig
+    if algo == "APPO":
+        from ray.rllib.algorithms.appo import APPOConfig
+
+        return APPOConfig
+    raise ValueError(f"algo={algo!r} is not supported by the rllib backend; choose one of {', '.join(ALGOS)}")
+
+
+def training_arguments(config_cls: type) -> set[str]:
+    """Names ``config_cls().training(...)`` accepts, over its class hierarchy, without deprecated ones."""
+    from ray._common.deprecation import DEPRECATED_VALUE
+
+    names: set[str] = set()
+    for klass in config_cls.__mro__:
+        method = klass.__dict__.get("training")
+        if method is None:
+            continue
+        for param in inspect.signature(method).parameters.values():
+            if param.kind in (param.VAR_KEYWORD, param.VAR_POSITIONAL) or param.name == "self":
+                continue
+            if param.default is DEPRECATED_VALUE:
+                continue
+            names.add(param.name)
+    # Moved to ``.learners()`` in the new API stack; not hyperparameters of the algorithm.
+    names -= {"learner_class", "learner_connector", "add_default_connectors_to_learner_pipeline"}
+    return names
+
+
+def split_hyperparams(algo: str, hyperparams: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(training kwargs, backend options)``; unknown names raise ``ValueError`` naming each of them."""
+    allowed = training_arguments(_config_class(algo))
+    training: dict[str, Any] = {}
+    backend: dict[str, Any] = {}
+    unknown = []
+    for key, value in (hyperparams or {}).items():
+        name = ALIASES.get(key, key)
+        if name in BACKEND_KEYS:
+            backend[name] = value
+        elif name in allowed:
+            training[name] = value
+        else:
+            unknown.append(key)
+    if "model_config" in backend:
+        import dataclasses
+
+        from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
+
+        fields = {f.name for f in dataclasses.fields(DefaultModelConfig)}
+        bad = sorted(set(dict(backend["model_config"])) - fields)
+        if bad:
+            raise ValueError(
+                f"unknown model_config key(s): {', '.join(bad)}. Allowed: {', '.join(sorted(fields))}"
+            )
+    if unknown:
+        raise ValueError(
+            f"unknown {algo} hyperparameter(s): {', '.join(sorted(unknown))}. "
+            f"Allowed: {', '.join(sorted(allowed | BACKEND_KEYS | set(ALIASES)))}"
+        )
+    return training, backend
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Env creation (runs inside every EnvRunner)
+# --------------------------------------------------------------------------------------------------------------
+
+
+def obs_adapter(space: Any) -> str:
+    """How observations of ``space`` are adapted for RLlib's default models.
+
+    ``"none"``: a float32 vector, used as it is. ``"flatten_float32"``: any other non-image Box (a small uint8
+    grid, say) is flattened and cast to float32 so the default MLP takes it. ``"image_unit"``: an (H, W, C)
+    uint8 image is scaled to [0, 1] float32 for the default CNN. ``"float32"``: any other (H, W, C) image is cast.
+    """
+    import gymnasium as gym
+    import numpy as np
+
+    if not isinstance(space, gym.spaces.Box):
+        return "none"
+    if len(space.shape) == 1 and space.dtype == np.float32:
+        return "none"
+    if is_image(space):
+        return "image_unit" if space.dtype == np.uint8 else "float32"
+    return "flatten_float32"
+
+
+def is_image(space: Any) -> bool:
+    """An (H, W, C) Box with 1, 3 or 4 channels (what RLlib's default CNN takes)."""
+    return len(getattr(space, "shape", ()) or ()) == 3 and space.shape[-1] in (1, 3, 4)
+
+
+def adapt_obs(obs: Any, adapter: str) -> Any:
+    """Apply :func:`obs_adapter`'s transform to one observation (used by envs and by the agent)."""
+    import numpy as np
+
+    if adapter == "none":
+        return obs
+    arr = np.asarray(obs, dtype=np.float32)
+    if adapter == "flatten_float32":
+        return arr.reshape(-1)
+    if adapter == "image_unit":
+        return arr * np.float32(1.0 / 255.0)
+    return arr
+
+
+def _adapted_space(space: Any, adapter: str) -> Any:
+    import gymnasium as gym
+    import numpy as np
+
+    if adapter == "none":
+        return space
+    if adapter == "image_unit":
+        return gym.spaces.Box(0.0, 1.0, shape=space.shape, dtype=np.float32)
+    low = np.asarray(space.low, dtype=np.float32)
+    high = np.asarray(space.high, dtype=np.float32)
+    if adapter == "flatten_float32":
+        low, high = low.reshape(-1), high.reshape(-1)
+    return gym.spaces.Box(low=low, high=high, dtype=np.float32)
+
+
+#: RLlib has default CNN filters only for these (H, W); other image sizes get ``ANY_SIZE_CONV_FILTERS``.
+RLLIB_DEFAULT_CNN_SIZES = {(42, 42), (84, 84), (64, 64), (10, 10)}
+#: [out channels, kernel, stride] with RLlib's default "same" padding: fits any image size.
+ANY_SIZE_CONV_FILTERS = [[16, 8, 4], [32, 4, 2], [64, 3, 2]]
+
+
+def model_config_for(space: Any, model_config: dict[str, Any] | None) -> dict[str, Any] | None:
+    """``model_config`` completed with conv filters when ``space`` is an image RLlib has no defaults for."""
+    config = dict(model_config or {})
+    if (
+        is_image(space)
+        and "conv_filters" not in config
+        and tuple(space.shape[:2]) not in RLLIB_DEFAULT_CNN_SIZES
+    ):
+        config["conv_filters"] = ANY_SIZE_CONV_FILTERS
+    return config or None
+
+
+def make_single_env(env_id: str, env_config: dict[str, Any], mask_actions: bool = False) -> Any:
+    """Build ``env_id`` (importing ``envs`` here, in the worker) with its observations adapted for RLlib.
+
+    With ``mask_actions`` the observation becomes ``{"observations": ..., "action_mask": ...}``, the form
+    RLlib's action-masking RLModule reads (the mask from the env's ``action_masks()``).
+    """
+    import gymnasium as gym
+
+    import envs  # noqa: F401  (registers the ArcadeLab ids in this process)
+
+    env = gym.make(env_id, **dict(env_config))
+    adapter = obs_adapter(env.observation_space)
+    if adapter != "none":
+        space = _adapted_space(env.observation_space, adapter)
+        env = gym.wrappers.TransformObservation(env, functools.partial(adapt_obs, adapter=adapter), space)
+    if mask_actions:
+        env = _action_mask_wrapper_class()(env)
+    return env
+
+
+def has_action_masks(env: Any) -> bool:
+    """Whether the env declares illegal actions (``action_masks()``, as the env contract says)."""
+    return callable(getattr(getattr(env, "unwrapped", env), "action_masks", None))
+
+
+def _action_mask_wrapper_class() -> type:
+    import gymnasium as gym
+    import numpy as np
+
+    class ActionMaskDictObservation(gym.Wrapper):
+        """Observation ``{"observations": obs, "action_mask": float32 0/1 per action}``."""
+
+        def __init__(self, env: gym.Env) -> None:
+            super().__init__(env)
+            n = int(env.action_space.n)
+            self.observation_space = gym.spaces.Dict(
+                {
+                    "observations": env.observation_space,
+                    "action_mask": gym.spaces.Box(0.0, 1.0, shape=(n,), dtype=np.float32),
+                }
+            )
+
+        def _wrap(self, obs: Any) -> dict[str, Any]:
+            mask = np.asarray(self.env.unwrapped.action_masks(), dtype=np.float32)
+            return {"observations": obs, "action_mask": mask}
+
+        def reset(self, **kwargs: Any):
+            obs, info = self.env.reset(**kwargs)
+            return self._wrap(obs), info
+
+        def step(self, action: Any):
+            obs, reward, terminated, truncated, info = self.env.step(action)
+            return self._wrap(obs), reward, terminated, truncated, info
+
+    return ActionMaskDictObservation
+
+
+def make_pong_parallel_env(env_config: dict[str, Any]) -> Any:
+    """The PettingZoo view of Pong (agents "left" and "right"), wrapped for RLlib's multi-agent API."""
+    from ray.rllib.env.wrappers.pettingzoo_env import ParallelPettingZooEnv
+
+    from envs.pong import PongParallelEnv
+
+    return ParallelPettingZooEnv(PongParallelEnv(**dict(env_config)))
+
+
+def _creator(env_config: Any, *, env_id: str, self_play: bool, mask_actions: bool = False) -> Any:
+    # EnvContext is a dict subclass that also carries worker_index etc.; the env gets only the user's kwargs.
+    kwargs = dict(env_config)
+    if self_play:
+        return make_pong_parallel_env(kwargs)
+    return make_single_env(env_id, kwargs, mask_actions=mask_actions)
+
+
+def register(env_id: str, self_play: bool = False, mask_actions: bool = False) -> str:
+    """Register ``env_id`` with Tune under an ArcadeLab name and return that name."""
+    from ray.tune.registry import register_env
+
+    name = f"arcadelab:{env_id}" + (":selfplay" if self_play else "") + (":masked" if mask_actions else "")
+    register_env(
+        name, functools.partial(_creator, env_id=env_id, self_play=self_play, mask_actions=mask_actions)
+    )
+    return name
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Self-play
+# --------------------------------------------------------------------------------------------------------------
+
+
+def agent_to_module(agent_id: Any, episode: Any, **kwargs: Any) -> str:
+    """Per episode, "main" plays one side at random (by episode id) and "opponent" the other."""
+    main_side = "left" if zlib.crc32(str(episode.id_).encode()) % 2 == 0 else "right"
+    return MAIN_POLICY if agent_id == main_side else OPPONENT_POLICY
+
+
+def _self_play_callback_class() -> type:
+    from ray.rllib.callbacks.callbacks import RLlibCallback
+
+    class SelfPlayCallback(RLlibCallback):
+        """Every ``update_every`` iterations, the frozen "opponent" becomes a copy of the current "main"."""
+
+        def __init__(self, update_every: int = DEFAULT_SELF_PLAY_UPDATE_EVERY) -> None:
+            super().__init__()
+            self.update_every = max(1, int(update_every))
+
+        def on_train_result(self, *, algorithm: Any, metrics_logger: Any = None, result: dict, **kwargs: Any):
+            iteration = int(algorithm.iteration or 0)
+            if iteration % self.update_every == 0:
+                copy_main_to_opponent(algorithm)
+                result["selfplay_opponent_updated"] = 1.0
+            else:
+                result["selfplay_opponent_updated"] = 0.0
+            result["selfplay_opponent_iteration"] = float(iteration - iteration % self.update_every)
+
+    return SelfPlayCallback
+
+
+def copy_main_to_opponent(algorithm: Any) -> None:
+    """Load "main"'s weights into "opponent" in the learner and in every EnvRunner."""
+    # From the learner (the env runners' copy of "main" may lag one update behind).
+    main_state = algorithm.learner_group.get_weights(module_ids=[MAIN_POLICY])[MAIN_POLICY]
+    algorithm.learner_group.set_weights({OPPONENT_POLICY: main_state})
+    algorithm.env_runner_group.sync_weights(
+        from_worker_or_learner_group=algorithm.learner_group,
+        policies=[OPPONENT_POLICY],
+        inference_only=True,
+    )
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Checkpoints
+# --------------------------------------------------------------------------------------------------------------
+
+
+def read_metadata(checkpoint_dir: Path) -> dict[str, Any]:
+    """The ``arcadelab.json`` of a checkpoint; ``ValueError`` naming the path when it is missing or broken."""
+    path = Path(checkpoint_dir) / METADATA_FILE
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{checkpoint_dir} is not an ArcadeLab RLlib checkpoint ({path}: {exc})") from None
+
+
+def list_checkpoints(checkpoints_dir: Path) -> list[tuple[int, Path]]:
+    """``(env steps, path)`` of every complete checkpoint in ``checkpoints_dir``, oldest first."""
+    found = []
+    if not checkpoints_dir.is_dir():
+        return found
+    for path in checkpoints_dir.iterdir():
+        if not path.is_dir() or path.name.startswith("."):
+            continue
+        try:
+            meta = read_metadata(path)
+        except ValueError:
+            log.warning("ignoring %s: no readable %s", path, METADATA_FILE)
+            continue
+        found.append((int(meta.get("env_steps", 0)), path))
+    # "final" sorts after a step_ checkpoint of the same step count.
+    found.sort(key=lambda item: (item[0], item[1].name == FINAL_NAME))
+    return found
+
+
+def save_checkpoint(algorithm: Any, target: Path, metadata: dict[str, Any]) -> Path:
+    """Save ``algorithm`` to ``target`` atomically: into a hidden sibling folder, then renamed into place."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".tmp-{target.name}-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    algorithm.save_to_path(str(tmp.resolve()))
+    (tmp / METADATA_FILE).write_text(json.dumps(metadata, indent=2, sort_keys=True, default=str))
+    if target.exists():
+        # os.replace cannot overwrite a non-empty folder: move the old one aside first.
+        old = target.parent / f".old-{target.name}-{os.getpid()}"
+        if old.exists():
+            shutil.rmtree(old)
+        os.replace(target, old)
+        os.replace(tmp, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, target)
+    return target
+
+
+def prune_checkpoints(checkpoints_dir: Path, keep_last: int) -> None:
+    """Delete all but the newest ``keep_last`` periodic (``step_...``) checkpoints."""
+    periodic = [
+        path for _, path in list_checkpoints(checkpoints_dir) if path.name.startswith(CHECKPOINT_PREFIX)
+    ]
+    for path in periodic[:-keep_last]:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _save_on_interrupt(
+    algorithm: Any, checkpoints_dir: Path, metadata_base: dict, steps: int, last_saved_steps: int
+) -> None:
+    """On Ctrl+C, keep the progress made since the last checkpoint, so ``resume`` starts from here."""
+    if steps <= max(last_saved_steps, 0):
+        return
+    try:
+        save_checkpoint(
+            algorithm,
+            checkpoints_dir / f"{CHECKPOINT_PREFIX}{steps:010d}",
+            {**metadata_base, "env_steps": steps, "iteration": int(algorithm.iteration or 0)},
+        )
+        log.warning("interrupted: saved a checkpoint at %d env steps", steps)
+    except Exception as exc:  # noqa: BLE001  (Ray may already be going down with the interrupt)
+        log.warning("interrupted: could not save a checkpoint (%s)", exc)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# TensorBoard
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _finite(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def scalars_from_result(result: dict[str, Any], fps: float | None) -> dict[str, float]:
+    """Namespaced scalars from one ``Algorithm.train()`` result of the new API stack."""
+    from ray.rllib.utils.metrics import (
+        ENV_RUNNER_RESULTS,
+        EPISODE_LEN_MEAN,
+        EPISODE_RETURN_MEAN,
+        LEARNER_RESULTS,
+        NUM_ENV_STEPS_SAMPLED_LIFETIME,
+    )
+
+    out: dict[str, float] = {}
+
+    def put(tag: str, value: Any) -> None:
+        number = _finite(value)
+        if number is not None:
+            out[tag] = number
+
+    runners = result.get(ENV_RUNNER_RESULTS, {}) or {}
+    put("rollout/ep_rew_mean", runners.get(EPISODE_RETURN_MEAN))
+    put("rollout/ep_len_mean", runners.get(EPISODE_LEN_MEAN))
+    for module_id, value in (runners.get("module_episode_returns_mean") or {}).items():
+        put(f"rollout/{module_id}/ep_rew_mean", value)
+    put("time/fps", fps)
+    put("time/iterations", result.get("training_iteration"))
+    put("time/total_timesteps", result.get(NUM_ENV_STEPS_SAMPLED_LIFETIME))
+    for module_id, stats in (result.get(LEARNER_RESULTS, {}) or {}).items():
+        if not isinstance(stats, dict):
+            continue
+        prefix = "train/" if module_id in (DEFAULT_POLICY, "__all_modules__") else f"train/{module_id}/"
+        if module_id == "__all_modules__":
+            prefix = "train/all_modules/"
+        for key, value in stats.items():
+            if not isinstance(value, dict):
+                put(prefix + key, value)
+    for key in ("selfplay_opponent_updated", "selfplay_opponent_iteration"):
+        if key in result:
+            put("selfplay/" + key.removeprefix("selfplay_"), result[key])
+    return out
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Training
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _learner_resources(device: str) -> dict[str, Any]:
+    """``.learners()`` arguments for ``device`` on the Ray that is up now."""
+    import ray
+
+    gpus = int(ray.cluster_resources().get("GPU", 0))
+    if device in ("auto", "cuda") and gpus > 0:
+        return {"num_learners": gpus, "num_gpus_per_learner": 1}
+    if device == "cuda":
+        raise ValueError("device='cuda' but the Ray cluster has no GPU; use device='cpu' or 'auto'")
+    return {"num_learners": 0, "num_gpus_per_learner": 0}
+
+
+def _default_env_runners(address: str | None) -> int:
+    import ray
+
+    cpus = int(ray.cluster_resources().get("CPU", 1))
+    # One CPU for the driver's local learner; the rest sample.
+    return max(0, cpus - 1) if address else max(0, min(cpus - 1, (os.cpu_count() or 1) - 1))
+
+
+def build_config(
+    *,
+    env_name: str,
+    env_id: str,
+    env_kwargs: dict[str, Any],
+    algo: str,
+    training_kwargs: dict[str, Any],
+    backend_opts: dict[str, Any],
+    seed: int,
+    num_env_runners: int,
+    learner_resources: dict[str, Any],
+    self_play: bool,
+    obs_space: Any = None,
+    mask_actions: bool = False,
+) -> Any:
+    """The RLlib ``AlgorithmConfig`` for one run (new API stack); ``obs_space`` is the env's raw one."""
+    from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
+
+    config = (
+        _config_class(algo)()
+        .api_stack(enable_rl_module_and_learner=True, enable_env_runner_and_connector_v2=True)
+        .framework("torch")
+        .environment(env_name, env_config=dict(env_kwargs))
+        .env_runners(num_env_runners=num_env_runners, num_envs_per_env_runner=1)
+        .learners(**learner_resources)
+        .debugging(seed=seed, log_level="WARN")
+    )
+    if training_kwargs:
+        config = config.training(**training_kwargs)
+    model_config = backend_opts.get("model_config")
+    if not self_play and obs_space is not None:
+        model_config = model_config_for(obs_space, model_config)
+    if model_config:
+        config = config.rl_module(model_config=DefaultModelConfig(**dict(model_config)))
+    if mask_actions:
+        from ray.rllib.core.rl_module.rl_module import RLModuleSpec
+        from ray.rllib.examples.rl_modules.classes.action_masking_rlm import ActionMaskingTorchRLModule
+
+        config = config.rl_module(rl_module_spec=RLModuleSpec(module_class=ActionMaskingTorchRLModule))
+    if self_play:
+        from ray.rllib.core.rl_module.multi_rl_module import MultiRLModuleSpec
+        from ray.rllib.core.rl_module.rl_module import RLModuleSpec
+
+        update_every = int(backend_opts.get("self_play_update_every", DEFAULT_SELF_PLAY_UPDATE_EVERY))
+        config = (
+            config.multi_agent(
+                policies={MAIN_POLICY, OPPONENT_POLICY},
+                policy_mapping_fn=agent_to_module,
+                policies_to_train=[MAIN_POLICY],
+            )
+            .rl_module(
+                rl_module_spec=MultiRLModuleSpec(
+                    rl_module_specs={MAIN_POLICY: RLModuleSpec(), OPPONENT_POLICY: RLModuleSpec()}
+                )
+            )
+            .callbacks(functools.partial(_self_play_callback_class(), update_every=update_every))
+        )
+    return config
+
+
+def train(
+    *,
+    env_id: str,
+    env_kwargs: dict,
+    algo: str,
+    hyperparams: dict,
+    total_steps: int,
+    seed: int,
+    run_dir: Path,
+    resume: bool,
+    address: str | None,
+    device: str,
+    checkpoint_every_steps: int,
+    num_env_runners: int | None,
+    self_play: bool = False,
+) -> Path:
+    """Train ``algo`` on ``env_id`` with RLlib until ``total_steps`` env steps; return the final checkpoint dir.
+
+    Raises:
+        ValueError: unknown algorithm, device or hyperparameter (each named), non-positive budgets, self-play on
+            anything but Pong, ``resume`` without a checkpoint, or a fresh run into a folder that has checkpoints.
+    """
+    algo = algo.upper()
+    training_kwargs, backend_opts = split_hyperparams(algo, hyperparams)
+    if device not in DEVICES:
+        raise ValueError(f"device={device!r} is not one of {', '.join(DEVICES)}")
+    if total_steps <= 0:
+        raise ValueError(f"total_steps must be > 0, got {total_steps}")
+    if checkpoint_every_steps <= 0:
+        raise ValueError(f"checkpoint_every_steps must be > 0, got {checkpoint_every_steps}")
+    if num_env_runners is not None and num_env_runners < 0:
+        raise ValueError(f"num_env_runners must be >= 0, got {num_env_runners}")
+    if self_play and env_id != SELF_PLAY_ENV:
+        raise ValueError(f"self_play is available for {SELF_PLAY_ENV} only, not env_id={env_id!r}")
+    if self_play and dict(env_kwargs).get("obs_type", "vector") != "vector":
+        raise ValueError("self_play trains on vector observations only: drop obs_type from env_kwargs")
+
+    run_dir = Path(run_dir)
+    checkpoints_dir = run_dir / "checkpoints"
+    existing = list_checkpoints(checkpoints_dir)
+    if resume and not existing:
+        raise ValueError(f"resume=True but {checkpoints_dir} holds no checkpoint to resume from")
+    if not resume and existing:
+        raise ValueError(
+            f"{checkpoints_dir} already holds checkpoints; pass resume=True or use a new run_dir"
+        )
+
+    env_kwargs, obs_space, env_has_masks = probe_env(env_id, env_kwargs, self_play)
+    # RLlib's action-masking RLModule is a PPO module; APPO trains unmasked (the agent still masks when playing).
+    mask_actions = env_has_masks and algo == "PPO"
+    if env_has_masks and not mask_actions:
+        log.info("%s has action masks; %s trains without them (RLlibAgent still applies them)", env_id, algo)
+
+    keep_last = int(backend_opts.get("keep_last_checkpoints", DEFAULT_KEEP_LAST_CHECKPOINTS))
+    if keep_last < 1:
+        raise ValueError(f"keep_last_checkpoints must be >= 1, got {keep_last}")
+
+    import ray
+
+    started_ray = not ray.is_initialized()
+    ray_runtime.init_ray(address)
+    writer = None
+    algorithm = None
+    try:
+        env_name = register(env_id, self_play, mask_actions)
+        if num_env_runners is None:
+            num_env_runners = _default_env_runners(address)
+        config = build_config(
+            env_name=env_name,
+            env_id=env_id,
+            env_kwargs=env_kwargs,
+            algo=algo,
+            training_kwargs=training_kwargs,
+            backend_opts=backend_opts,
+            seed=seed,
+            num_env_runners=num_env_runners,
+            learner_resources=_learner_resources(device),
+            self_play=self_play,
+            obs_space=obs_space,
+            mask_actions=mask_actions,
+        )
+        algorithm = config.build_algo()
+        if resume:
+            last = existing[-1][1]
+            log.info("resuming from %s", last)
+            algorithm.restore_from_path(str(last.resolve()))
+
+        from torch.utils.tensorboard import SummaryWriter
+
+        writer = SummaryWriter(log_dir=str(run_dir / "tensorboard"))
+        metadata_base = _metadata_base(env_id, env_kwargs, algo, seed, self_play, obs_space)
+        metadata_base["action_masking"] = mask_actions
+        steps = _lifetime_steps(algorithm)
+        next_checkpoint = (steps // checkpoint_every_steps + 1) * checkpoint_every_steps
+        last_saved_steps = existing[-1][0] if existing else -1
+        final = None
+        while steps < total_steps:
+            tick, before = time.perf_counter(), steps
+            try:
+                result = algorithm.train()
+            except KeyboardInterrupt:
+                _save_on_interrupt(algorithm, checkpoints_dir, metadata_base, steps, last_saved_steps)
+                raise
+            steps = int(result.get("num_env_steps_sampled_lifetime", steps))
+            elapsed = time.perf_counter() - tick
+            fps = (steps - before) / elapsed if elapsed > 0 else None
+            for tag, value in scalars_from_result(result, fps).items():
+                writer.add_scalar(tag, value, steps)
+            writer.flush()
+            log.info("iteration %s: %d env steps", result.get("training_iteration"), steps)
+            if steps >= next_checkpoint and steps < total_steps:
+                save_checkpoint(
+                    algorithm,
+                    checkpoints_dir / f"{CHECKPOINT_PREFIX}{steps:010d}",
+                    {**metadata_base, "env_steps": steps, "iteration": int(algorithm.iteration or 0)},
+                )
+                last_saved_steps = steps
+                next_checkpoint = (steps // checkpoint_every_steps + 1) * checkpoint_every_steps
+                prune_checkpoints(checkpoints_dir, keep_last)
+        final_meta = {**metadata_base, "env_steps": steps, "iteration": int(algorithm.iteration or 0)}
+        if last_saved_steps != steps or not (checkpoints_dir / FINAL_NAME).exists():
+            final = save_checkpoint(algorithm, checkpoints_dir / FINAL_NAME, final_meta)
+        else:
+            final = checkpoints_dir / FINAL_NAME
+        return final
+    finally:
+        if writer is not None:
+            writer.close()
+        if algorithm is not None:
+            algorithm.stop()
+        if started_ray:
+            ray_runtime.shutdown()
+
+
+def _lifetime_steps(algorithm: Any) -> int:
+    """Env steps sampled so far (restored with the checkpoint's metrics on resume)."""
+    from ray.rllib.utils.metrics import ENV_RUNNER_RESULTS, NUM_ENV_STEPS_SAMPLED_LIFETIME
+
+    for key in (NUM_ENV_STEPS_SAMPLED_LIFETIME, (ENV_RUNNER_RESULTS, NUM_ENV_STEPS_SAMPLED_LIFETIME)):
+        try:
+            value = algorithm.metrics.peek(key, default=None)
+        except Exception:  # noqa: BLE001  (peek of an absent key differs across Ray versions)
+            value = None
+        if value is not None and _finite(value) is not None:
+            return int(value)
+    return 0
+
+
+def _metadata_base(
+    env_id: str, env_kwargs: dict, algo: str, seed: int, self_play: bool, obs_space: Any
+) -> dict[str, Any]:
+    import ray
+
+    if self_play:
+        policies = [MAIN_POLICY, OPPONENT_POLICY]
+        adapter = "none"
+    else:
+        policies = [DEFAULT_POLICY]
+        adapter = obs_adapter(obs_space)
+    return {
+        "format": METADATA_FORMAT,
+        "backend": "rllib",
+        "ray_version": ray.__version__,
+        "env_id": env_id,
+        "env_kwargs": dict(env_kwargs),  # JSON-dumped with default=str
+        "algo": algo,
+        "seed": seed,
+        "self_play": self_play,
+        "policy_ids": policies,
+        "obs_adapter": adapter,
+        "rl_module_dir": "learner_group/learner/rl_module",
+    }
+
+
+#: Arguments of the single-player Pong that describe its built-in opponent; self-play has its own.
+SINGLE_PLAYER_ONLY_KWARGS = {"opponent", "opponent_skill"}
+
+
+def probe_env(env_id: str, env_kwargs: dict, self_play: bool) -> tuple[dict, Any, bool]:
+    """Build the env once in the driver, before Ray starts, so a bad argument fails fast and clearly.
+
+    Returns ``(env_kwargs to use, raw observation space, whether the env has action masks)``. For self-play, the single-player opponent
+    arguments are dropped (the opponent is the frozen policy). ``TypeError`` for an unknown argument becomes
+    ``ValueError`` naming the env.
+    """
+    import gymnasium as gym
+
+    import envs  # noqa: F401
+
+    kwargs = dict(env_kwargs or {})
+    try:
+        if self_play:
+            from envs.pong import PongParallelEnv
+
+            dropped = sorted(SINGLE_PLAYER_ONLY_KWARGS & set(kwargs))
+            if dropped:
+                log.info("self-play: ignoring single-player opponent argument(s) %s", ", ".join(dropped))
+            kwargs = {k: v for k, v in kwargs.items() if k not in SINGLE_PLAYER_ONLY_KWARGS}
+            env = PongParallelEnv(**kwargs)
+            space = env.observation_space(env.possible_agents[0])
+            masks = False
+        else:
+            env = gym.make(env_id, **kwargs)
+            space = env.observation_space
+            masks = has_action_masks(env)
+    except TypeError as exc:
+        raise ValueError(f"bad env_kwargs for {env_id}: {exc}") from None
+    except gym.error.Error as exc:
+        raise ValueError(f"cannot make env {env_id!r}: {exc}") from None
+    env.close()
+    return kwargs, space, masks
