@@ -21,8 +21,8 @@ demo: $(STAMP)
 
 # Xvfb lets one test open a real window; without it (no root, no apt) that test skips and says why.
 sysdeps:
-	@command -v Xvfb >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb >/dev/null) || \
+	@{ command -v Xvfb && command -v xwd; } >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb x11-apps >/dev/null) || \
 	  echo "note: Xvfb not installed; the real-window test will skip"; }
 
 test: $(STAMP) sysdeps

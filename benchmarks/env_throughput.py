@@ -18,12 +18,12 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ.setdefault(var, "1")
 
-import gymnasium as gym  # noqa: E402
-import numpy as np  # noqa: E402
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
+import gymnasium as gym
+import numpy as np
+from rich.console import Console
+from rich.table import Table
 
-import envs  # noqa: E402
+import envs
 
 SINGLE_TARGET = 30_000
 BATCHED_TARGET = 10_000_000  # agent-steps/s at 4096 envs
@@ -103,7 +103,7 @@ def main() -> None:
     parser.add_argument("--all-cores", action="store_true", help="do not pin the process to one core")
     args = parser.parse_args()
     if not args.all_cores and hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
     ref_single = single_env_sps("CartPole-v1", args.seconds)
     ref_batched = {n: batched_sps("CartPole-v1", n, args.seconds) for n in args.batch_sizes}

@@ -7,10 +7,10 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
-import pytest  # noqa: E402
+import pytest
 
-import envs  # noqa: E402,F401  (registers the ids)
-from envs.data import vglc_dir  # noqa: E402
+import envs  # noqa: F401  (registers the ids)
+from envs.data import vglc_dir
 
 
 @pytest.fixture(scope="session")

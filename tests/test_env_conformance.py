@@ -87,11 +87,11 @@ def test_different_seeds_differ(env_id):
 def test_pickle_round_trip_continues_identically(env_id):
     env = _make(env_id)
     rng = np.random.default_rng(0)
-    obs, info = env.reset(seed=3)
+    _, info = env.reset(seed=3)
     for _ in range(25):
-        obs, *_rest, info = env.step(_policy_actions(env, info, rng))
+        _, *_rest, info = env.step(_policy_actions(env, info, rng))
         if _rest[1] or _rest[2]:
-            obs, info = env.reset()
+            _, info = env.reset()
     clone = pickle.loads(pickle.dumps(env))
     for _ in range(50):
         action = _policy_actions(env, info, rng)

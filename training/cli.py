@@ -55,7 +55,9 @@ _err_console = Console(stderr=True)
 
 def _fail(message: str) -> typer.Exit:
     """Print a user-facing error (no traceback) and return the exit to raise: status 2."""
-    _err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    from rich.markup import escape
+
+    _err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(2)
 
 
@@ -110,8 +112,6 @@ def train_command(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log checkpoints and evaluations."),
 ) -> None:
     """Train an agent from a YAML config; logs, checkpoints and models go to the run folder."""
-    import sys
-
     _setup_logging(verbose)
     if backend not in BACKENDS:
         raise _fail(f"option '--backend': {backend!r} is not one of {', '.join(BACKENDS)}")
@@ -126,7 +126,13 @@ def train_command(
 
         cfg = load_config(config, {"total_steps": total_steps, "seed": seed})
         resolved_device = resolve_device(device)
-        command = ["arcadelab", *sys.argv[1:]]
+        # The command line as it would be typed (also under CliRunner, where sys.argv is pytest's).
+        command = ["arcadelab", "train", str(config), "--backend", backend, "--device", device]
+        for flag, value in (("--total-steps", total_steps), ("--seed", seed), ("--run-dir", run_dir),
+                            ("--address", address)):  # fmt: skip
+            if value is not None:
+                command += [flag, str(value)]
+        command += ["--resume"] if resume else []
         if backend == "rllib":
             try:
                 from training import rllib_backend
@@ -134,15 +140,8 @@ def train_command(
                 raise _fail(
                     f"the rllib backend is not available (training/rllib_backend.py: {exc})"
                 ) from None
-            if run_dir is None and not resume:
-                from training.sb3_backend import default_run_dir
-
-                run_dir = default_run_dir(cfg).with_name(
-                    default_run_dir(cfg).name.replace(
-                        f"__{cfg.algo}__", f"__rllib-{cfg.rllib.algo.lower()}__"
-                    )
-                )
-            cfg, run_path = prepare_run(cfg, run_dir, resume, command)
+            label = f"rllib-{cfg.rllib.algo.lower()}"
+            cfg, run_path = prepare_run(cfg, run_dir, resume, command, algo_label=label)
             try:
                 final = rllib_backend.train(
                     env_id=cfg.env_id,
@@ -164,8 +163,10 @@ def train_command(
         else:
             if address is not None:
                 raise _fail("option '--address' is for --backend rllib (SB3 trains on this machine)")
+            from training.config import validate_for_sb3
             from training.sb3_backend import train as sb3_train
 
+            validate_for_sb3(cfg)  # before the run folder exists
             cfg, run_path = prepare_run(cfg, run_dir, resume, command)
             final = sb3_train(cfg, run_path, resume=resume, device=resolved_device, progress=progress)
     except errors as exc:
@@ -245,8 +246,6 @@ def demo_command(
     episodes: int = typer.Option(10, help="Evaluation episodes against the bot."),
 ) -> None:
     """Train a Pong agent with SB3 for a few minutes, evaluate it against the bot, say how to watch and play it."""
-    import sys
-
     _setup_logging(False)
     config_path = Path(__file__).resolve().parents[1] / "configs" / "pong" / "ppo.yaml"
     try:
@@ -256,7 +255,9 @@ def demo_command(
         from training.sb3_backend import train as sb3_train
 
         cfg = load_config(config_path, {"total_steps": total_steps})
-        cfg, run_path = prepare_run(cfg, run_dir, False, ["arcadelab", *sys.argv[1:]])
+        command = ["arcadelab", "demo"] + (["--total-steps", str(total_steps)] if total_steps else [])
+        command += ["--run-dir", str(run_dir)] if run_dir else []
+        cfg, run_path = prepare_run(cfg, run_dir, False, command)
         _console.print(f"Training PPO on {cfg.env_id} for {cfg.total_steps:,} steps into {run_path} ...")
         sb3_train(cfg, run_path, device="cpu")
         target = resolve_target(str(run_path))
@@ -274,6 +275,64 @@ def demo_command(
         else run_path / "final_model.zip"
     )
     _console.print(f"Play it:      arcadelab play pong --opponent {model}")
+
+
+@app.command("play")
+def play_command(
+    game: str | None = typer.Argument(
+        None, help="pong | snake | platformer | dungeon (or pick it on the title screen)"),
+    opponent: str = typer.Option("bot", help="bot | random | a bot name | a model .zip or run folder"),
+    level: str | None = typer.Option(None, help="PATH | corpus | generated | recommended (default: shipped levels)"),
+    music: str = typer.Option("off", help="generated | off"),
+    player: str | None = typer.Option(None, help="Your name in the telemetry (default: your user name)."),
+    seed: int | None = typer.Option(None, help="Seed of the first match."),
+    db: str | None = typer.Option(None, help="Telemetry database URL (default: SQLite in the user's data folder)."),
+    title: bool = typer.Option(True, "--title/--no-title", help="Start on the title screen."),
+    sound: bool = typer.Option(True, "--sound/--no-sound"),
+    points_to_win: int | None = typer.Option(None, "--points-to-win", min=1, help="Pong: points to win (default 5)."),
+    frames: int | None = typer.Option(None, "--frames", min=1, hidden=True, help="Stop after N frames (tests)."),
+    fast: bool = typer.Option(False, "--fast", hidden=True, help="Do not limit the frame rate (tests)."),
+) -> None:
+    """Play a game against an agent in a window: title screen, HUD, pause (P/Esc), restart (R), quit (Q)."""
+    _setup_logging(False)
+    from games.cli_play import PlayError, play, summary
+
+    try:
+        report = play(game, opponent, level, music, player, seed, db, title=title, sound=sound,
+                      points_to_win=points_to_win, max_frames=frames, fast=fast)
+    except (PlayError, *_user_errors()) as exc:
+        raise _fail(str(exc)) from None
+    for message in report.messages:
+        _err_console.print(f"note: {message}", highlight=False, markup=False, soft_wrap=True)
+    _console.print(summary(report), highlight=False, markup=False, soft_wrap=True)
+
+
+@app.command("watch")
+def watch_command(
+    game: str = typer.Argument(..., help="pong | snake | platformer | dungeon"),
+    agents: list[str] = typer.Option(..., "--agents", help="Agent A, then B: --agents A B"),  # noqa: B008
+    more_agents: list[str] | None = typer.Argument(None, hidden=True),  # noqa: B008  (B of `--agents A B`)
+    level: str | None = typer.Option(None, help="PATH | corpus | generated | recommended"),
+    seed: int | None = typer.Option(None, help="Seed of the first match."),
+    db: str | None = typer.Option(None, help="Telemetry database URL."),
+    sound: bool = typer.Option(True, "--sound/--no-sound"),
+    points_to_win: int | None = typer.Option(None, "--points-to-win", min=1, help="Pong: points to win (default 5)."),
+    frames: int | None = typer.Option(None, "--frames", min=1, hidden=True, help="Stop after N frames (tests)."),
+    fast: bool = typer.Option(False, "--fast", hidden=True, help="Do not limit the frame rate (tests)."),
+) -> None:
+    """Watch agent A play agent B (Platformer: A plays, B is an optional ghost; Dungeon: A plays)."""
+    _setup_logging(False)
+    from games.cli_play import PlayError, summary, watch
+
+    try:
+        # click options take one value each: in `--agents A B`, B arrives as the trailing argument
+        report = watch(game, [*agents, *(more_agents or [])], level, seed, db, sound=sound,
+                       points_to_win=points_to_win, max_frames=frames, fast=fast)
+    except (PlayError, *_user_errors()) as exc:
+        raise _fail(str(exc)) from None
+    for message in report.messages:
+        _err_console.print(f"note: {message}", highlight=False, markup=False, soft_wrap=True)
+    _console.print(summary(report), highlight=False, markup=False, soft_wrap=True)
 
 
 def main() -> None:

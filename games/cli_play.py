@@ -1,0 +1,112 @@
+"""What ``arcadelab play`` and ``arcadelab watch`` run: argument checks, then the app, then a closing line.
+
+``training/cli.py`` defines the two typer commands that call these;
+everything heavy (pygame, the games, agents) is imported only when a command runs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from games.matches import GAMES
+
+__all__ = ["LEVEL_CHOICES", "MUSIC_CHOICES", "PlayError", "play", "summary", "watch"]
+
+LEVEL_CHOICES = ("shipped", "corpus", "generated", "recommended")  # or a path
+MUSIC_CHOICES = ("generated", "off")
+
+
+class PlayError(ValueError):
+    """A bad argument to play/watch, said the way the person typed it."""
+
+
+def _check_common(game: str | None, level: str | None, music: str, db: str | None) -> None:
+    if game is not None and game not in GAMES:
+        raise PlayError(f"argument 'GAME': {game!r} is not one of {', '.join(GAMES)}")
+    if level is not None and level not in LEVEL_CHOICES and not Path(level).expanduser().exists():
+        raise PlayError(f"option '--level': {level!r} is neither a level file/folder nor one of "
+                        f"{', '.join(LEVEL_CHOICES)}")
+    if music not in MUSIC_CHOICES:
+        raise PlayError(f"option '--music': {music!r} is not one of {', '.join(MUSIC_CHOICES)}")
+    if db is not None and "://" in db and not db.startswith("sqlite://"):
+        try:
+            import sqlalchemy  # noqa: F401
+        except ImportError:
+            raise PlayError(f"option '--db': {db.split('://', 1)[0]}:// URLs need SQLAlchemy and the database's "
+                            f"driver (pip install sqlalchemy, plus e.g. psycopg for PostgreSQL); "
+                            f"sqlite:///PATH works without them") from None
+
+
+def _check_agent(option: str, spec: str) -> None:
+    from agents.loading import BOTS
+
+    if spec not in ("bot", "random") and spec not in BOTS and not Path(spec).expanduser().exists():
+        raise PlayError(f"option '{option}': {spec!r} is not bot, random, a bot name ({', '.join(BOTS)}) or an "
+                        f"existing model file / run folder")
+
+
+def _run(config: Any, script: Any = None) -> Any:
+    from games.app import run_app
+    from games.telemetry import TelemetryError
+
+    try:
+        return run_app(config, script)
+    except TelemetryError as exc:
+        raise PlayError(str(exc)) from None
+
+
+def play(game: str | None = None, opponent: str = "bot", level: str | None = None, music: str = "off",
+         player: str | None = None, seed: int | None = None, db: str | None = None, *, title: bool = True,
+         fast: bool = False, max_frames: int | None = None, points_to_win: int | None = None, sound: bool = True,
+         script: Any = None) -> Any:
+    """Open the app to play ``game`` (or pick one on the title screen) against ``opponent``; returns an
+    ``AppReport``. ``opponent`` is ``bot``, ``random``, a bot name or a model path / run folder."""
+    from games.app import AppConfig
+
+    _check_common(game, level, music, db)
+    _check_agent("--opponent", opponent)
+    if not title and game is None:
+        raise PlayError("argument 'GAME' is needed without the title screen")
+    config = AppConfig(game=game, opponent=opponent, level=level, music=music, seed=seed, db=db,
+                       title_screen=title, fast=fast, max_frames=max_frames, points_to_win=points_to_win,
+                       sound=sound)
+    if player:
+        config.player = player
+    return _run(config, script)
+
+
+def watch(game: str, agents: list[str] | tuple[str, ...], level: str | None = None, seed: int | None = None,
+          db: str | None = None, *, fast: bool = False, max_frames: int | None = None,
+          points_to_win: int | None = None, sound: bool = True, player: str | None = None,
+          script: Any = None) -> Any:
+    """Agent A against agent B (Pong, Snake); for one-player games A plays and B (optional) is the ghost
+    (Platformer) or ignored (Dungeon)."""
+    from games.app import AppConfig
+
+    _check_common(game, level, "off", db)
+    agents = tuple(agents)
+    if not agents:
+        raise PlayError("option '--agents': give one or two agents (bot, random, a bot name or a model path)")
+    if game in ("pong", "snake") and len(agents) < 2:
+        raise PlayError(f"option '--agents': {game} needs two agents, got {len(agents)}")
+    if len(agents) > 2:
+        raise PlayError(f"option '--agents': at most two agents, got {len(agents)}")
+    for spec in agents:
+        _check_agent("--agents", spec)
+    config = AppConfig(game=game, level=level, seed=seed, db=db, watch=agents, title_screen=False, fast=fast,
+                       max_frames=max_frames, points_to_win=points_to_win, sound=sound)
+    if player:
+        config.player = player
+    return _run(config, script)
+
+
+def summary(report: Any) -> str:
+    """The closing line the CLI prints."""
+    if not report.results:
+        return f"no match finished ({report.quit_reason or 'closed'})"
+    wins = sum(r.outcome == "win" for r in report.results)
+    last = report.results[-1]
+    return (f"{len(report.results)} match(es), {wins} won; last: {last.outcome} ({last.summary}); "
+            f"{len(report.sessions)} session(s) recorded")
+

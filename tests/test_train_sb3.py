@@ -1,0 +1,279 @@
+"""SB3 training through the real CLI with tiny budgets: files, TensorBoard tags, loadable models; the VecEnv adapter."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import yaml
+from gymnasium.vector import AutoresetMode, SyncVectorEnv
+from stable_baselines3.common.vec_env import DummyVecEnv
+from typer.testing import CliRunner
+
+import envs
+from agents.loading import load_agent
+from training.cli import app
+from training.vec_env import GymnasiumVectorEnvAdapter
+
+HAS_PONG = "ArcadeLab/Pong-v0" in envs.ENV_IDS and Path(envs.__file__).with_name("pong.py").exists()
+HAS_SNAKE = Path(envs.__file__).with_name("snake.py").exists()
+
+
+def _tags(run_dir: Path) -> dict[str, list[str]]:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    tags: dict[str, list[str]] = {"scalars": [], "images": []}
+    for events_dir in {p.parent for p in (run_dir / "tensorboard").rglob("events.out.tfevents.*")}:
+        acc = EventAccumulator(str(events_dir), size_guidance={"images": 0, "scalars": 0})
+        acc.Reload()
+        for kind in tags:
+            tags[kind] += acc.Tags()[kind]
+    return tags
+
+
+def _train(tmp_path: Path, config: dict, *args: str):
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(yaml.safe_dump(config))
+    run_dir = tmp_path / "run"
+    result = CliRunner().invoke(app, ["train", str(cfg), "--run-dir", str(run_dir), "--no-progress", *args])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    return run_dir
+
+
+def _load_without_unpickling(path: Path):
+    """``load_agent`` with cloudpickle disabled: an ArcadeLab zip loads from data only."""
+    from stable_baselines3.common import save_util
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"cloudpickle.loads called while loading {path}")
+
+    original = save_util.cloudpickle.loads
+    save_util.cloudpickle.loads = refuse
+    try:
+        return load_agent(path)
+    finally:
+        save_util.cloudpickle.loads = original
+
+
+# ------------------------------------------------------------------------------------------- VecEnv adapter
+
+
+def _cartpole_vector(mode: AutoresetMode) -> SyncVectorEnv:
+    return SyncVectorEnv(
+        [lambda: gym.make("CartPole-v1", max_episode_steps=30) for _ in range(3)], autoreset_mode=mode
+    )
+
+
+@pytest.mark.parametrize("mode", [AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP])
+def test_adapter_matches_dummy_vec_env(mode):
+    """Same seeds and actions: the adapter over a gymnasium VectorEnv == SB3's DummyVecEnv, step for step."""
+    adapter = GymnasiumVectorEnvAdapter(_cartpole_vector(mode))
+    dummy = DummyVecEnv([lambda: gym.make("CartPole-v1", max_episode_steps=30) for _ in range(3)])
+    adapter.seed(5)
+    dummy.seed(5)
+    np.testing.assert_array_equal(adapter.reset(), dummy.reset())
+    rng = np.random.default_rng(0)
+    ends = 0
+    for _ in range(120):
+        actions = rng.integers(2, size=3)
+        o1, r1, d1, i1 = adapter.step(actions)
+        o2, r2, d2, i2 = dummy.step(actions)
+        np.testing.assert_array_equal(o1, o2)
+        np.testing.assert_array_equal(r1, r2)
+        np.testing.assert_array_equal(d1, d2)
+        for a, b in zip(i1, i2):
+            if "terminal_observation" in b:
+                ends += 1
+                np.testing.assert_array_equal(a["terminal_observation"], b["terminal_observation"])
+                assert a["TimeLimit.truncated"] == b["TimeLimit.truncated"]
+                assert a["episode"]["l"] > 0
+    assert ends > 3
+
+
+@pytest.mark.skipif(not HAS_PONG, reason="envs/pong.py not in this checkout")
+def test_adapter_over_batched_pong_reports_episodes_and_truncation():
+    vec = gym.make_vec("ArcadeLab/Pong-v0", num_envs=4, vectorization_mode="vector_entry_point", max_steps=25)
+    adapter = GymnasiumVectorEnvAdapter(vec)
+    adapter.seed(1)
+    obs = adapter.reset()
+    assert obs.shape == (4, *adapter.observation_space.shape)
+    lengths = []
+    for _ in range(80):
+        obs, _, _, infos = adapter.step(np.ones(4, dtype=np.int64))
+        for info in infos:
+            if "episode" in info:
+                lengths.append(info["episode"]["l"])
+                assert info["terminal_observation"].shape == adapter.observation_space.shape
+                assert info["TimeLimit.truncated"] or "winner" in info
+    # Truncated after exactly max_steps env steps: the reset step of NEXT_STEP autoreset is not counted.
+    assert lengths and set(lengths) <= set(range(1, 26)) and 25 in lengths
+    assert len(adapter.env_method("action_masks") if adapter.has_attr("action_masks") else [0] * 4) == 4
+
+
+# ------------------------------------------------------------------------------------------ smoke training
+
+PONG_TINY = {
+    "env_id": "ArcadeLab/Pong-v0",
+    "env_kwargs": {"points_to_win": 1, "max_steps": 300},
+    "n_envs": 8,
+    "algo": "ppo",
+    "total_steps": 4096,
+    "hyperparams": {"n_steps": 64, "batch_size": 256, "n_epochs": 2},
+    "policy_kwargs": {"net_arch": [32, 32], "activation_fn": "tanh"},
+    "checkpoint": {"every_steps": 1024, "keep_last": 2},
+    "eval": {
+        "every_steps": 2048,
+        "episodes": 2,
+        "video_every": 1,
+        "video_max_frames": 20,
+        "max_episode_steps": 300,
+    },
+}
+CARTPOLE_TINY = PONG_TINY | {"env_id": "CartPole-v1", "env_kwargs": {}, "n_envs": 4, "vec_env": "dummy"}
+
+
+def test_smoke_train_ppo_writes_run_folder_tags_and_a_loadable_model(tmp_path):
+    config = PONG_TINY if HAS_PONG else CARTPOLE_TINY
+    run_dir = _train(tmp_path, config)
+    for name in ("config.yaml", "command.txt", "final_model.zip", "final_model.json", "best_model.zip"):
+        assert (run_dir / name).is_file(), name
+    assert (run_dir / "command.txt").read_text().startswith(f"arcadelab train {tmp_path / 'cfg.yaml'} ")
+    saved = yaml.safe_load((run_dir / "config.yaml").read_text())
+    assert saved["env_id"] == config["env_id"] and saved["total_steps"] == 4096
+    checkpoints = sorted((run_dir / "checkpoints").glob("ckpt_*.zip"))
+    assert 1 <= len(checkpoints) <= 2  # keep_last
+    meta = json.loads(checkpoints[-1].with_suffix(".json").read_text())
+    assert meta["num_timesteps"] >= 4096 and meta["algo"] == "ppo" and len(meta["config_hash"]) == 16
+    assert not list(run_dir.rglob("*.tmp"))
+
+    tags = _tags(run_dir)
+    for tag in (
+        "rollout/ep_rew_mean",
+        "rollout/ep_len_mean",
+        "time/fps",
+        "eval/mean_reward",
+        "eval/win_rate",
+        "train/value_loss",
+        "train/policy_gradient_loss",
+    ):
+        assert tag in tags["scalars"], tag
+    assert "eval/video" in tags["images"]
+
+    agent = _load_without_unpickling(run_dir / "best_model.zip")
+    env = gym.make(config["env_id"], **config["env_kwargs"])
+    obs, info = env.reset(seed=0)
+    for _ in range(5):
+        action = agent.act(obs, info)
+        assert env.action_space.contains(action)
+        obs, *_, info = env.step(action)
+    assert load_agent(run_dir).name.endswith("best_model.zip")  # a run folder stands for its best model
+
+
+@pytest.mark.skipif(not HAS_SNAKE, reason="envs/snake.py not in this checkout")
+def test_smoke_train_maskable_ppo_on_batched_snake(tmp_path):
+    config = {
+        "env_id": "ArcadeLab/Snake-v0",
+        "env_kwargs": {"size": 6},
+        "n_envs": 8,
+        "algo": "maskable_ppo",
+        "total_steps": 1024,
+        "hyperparams": {"n_steps": 64, "batch_size": 256, "n_epochs": 1},
+        "policy_kwargs": {"net_arch": [32]},
+        "checkpoint": {"every_steps": 512},
+        "eval": {"every_steps": 512, "episodes": 1, "video_every": 0, "max_episode_steps": 200},
+    }
+    run_dir = _train(tmp_path, config)
+    agent = _load_without_unpickling(run_dir / "final_model.zip")
+    env = gym.make("ArcadeLab/Snake-v0", size=6)
+    obs, info = env.reset(seed=3)
+    for _ in range(20):
+        action = agent.act(obs, info)
+        assert info["action_mask"][action], "masked agent picked an illegal action"
+        obs, _, terminated, truncated, info = env.step(action)
+        if terminated or truncated:
+            obs, info = env.reset()
+
+
+def test_smoke_train_dqn_checkpoints_its_replay_buffer_and_normalization(tmp_path):
+    config = CARTPOLE_TINY | {
+        "algo": "dqn",
+        "n_envs": 2,
+        "total_steps": 600,
+        "hyperparams": {"learning_starts": 100, "buffer_size": 2000, "train_freq": 4},
+        "policy_kwargs": {"net_arch": [16]},
+        "normalize": {"norm_reward": False},
+        "checkpoint": {"every_steps": 300},
+        "eval": {"every_steps": 300, "episodes": 1, "video_every": 0},
+    }
+    run_dir = _train(tmp_path, config)
+    meta = json.loads(max((run_dir / "checkpoints").glob("ckpt_*.json")).read_text())
+    assert set(meta["files"]) == {"model", "vecnormalize", "replay_buffer"}
+    agent = _load_without_unpickling(run_dir / "final_model.zip")
+    assert agent.obs_stats is not None  # VecNormalize statistics travel with the model
+    assert agent.act(np.zeros(4, dtype=np.float32), {}) in (0, 1)
+
+
+@pytest.mark.skipif(not HAS_PONG, reason="envs/pong.py not in this checkout")
+def test_smoke_train_cnn_policy_on_pixels(tmp_path):
+    config = PONG_TINY | {
+        "env_kwargs": {"points_to_win": 1, "max_steps": 100, "obs_type": "pixels"},
+        "policy": "CnnPolicy",
+        "n_envs": 2,
+        "total_steps": 128,
+        "hyperparams": {"n_steps": 64, "batch_size": 64, "n_epochs": 1},
+        "policy_kwargs": {},
+        "checkpoint": {"every_steps": 128},
+        "eval": {"every_steps": 128, "episodes": 1, "video_every": 0, "max_episode_steps": 100},
+    }
+    run_dir = _train(tmp_path, config)
+    agent = _load_without_unpickling(run_dir / "final_model.zip")
+    env = gym.make("ArcadeLab/Pong-v0", obs_type="pixels")
+    obs, info = env.reset(seed=0)
+    assert obs.shape[-1] == 3  # channel-last from the env; SB3 transposes it (VecTransposeImage / predict)
+    assert env.action_space.contains(agent.act(obs, info))
+
+
+@pytest.mark.skipif(not HAS_PONG, reason="envs/pong.py not in this checkout")
+def test_selfplay_logs_elo_and_keeps_its_state(tmp_path):
+    config = PONG_TINY | {
+        "n_envs": 4,
+        "vec_env": "dummy",
+        "total_steps": 1024,
+        "eval": {"every_steps": 100_000, "episodes": 1, "video_every": 0},
+        "selfplay": {"save_every_steps": 256, "swap_every_steps": 128, "window": 2},
+    }
+    run_dir = _train(tmp_path, config)
+    assert "selfplay/elo" in _tags(run_dir)["scalars"]
+    state = json.loads((run_dir / "selfplay" / "state.json").read_text())
+    assert state["games"] > 0 and state["elo"] != 1200.0
+
+
+def test_elo_update_is_zero_sum_in_expectation():
+    from training.selfplay import elo_update
+
+    assert elo_update(1200, 1200, 1.0, 16) == pytest.approx(1208)
+    assert elo_update(1200, 1200, 0.0, 16) == pytest.approx(1192)
+    assert elo_update(1400, 1200, 1.0, 16) - 1400 < 8  # beating a weaker player earns less
+
+
+def test_default_run_dir_name_and_resume_without_run_dir(tmp_path, monkeypatch):
+    import re
+
+    monkeypatch.chdir(tmp_path)
+    cfg = tmp_path / "cfg.yaml"
+    config = CARTPOLE_TINY | {"n_envs": 2, "total_steps": 256, "seed": 7}
+    config |= {
+        "hyperparams": {"n_steps": 64, "batch_size": 64, "n_epochs": 1},
+        "checkpoint": {"every_steps": 128},
+    }
+    cfg.write_text(yaml.safe_dump(config))
+    result = CliRunner().invoke(app, ["train", str(cfg), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    assert re.fullmatch(r"cartpole__ppo__7__\d{8}-\d{6}", run_dir.name)
+    result = CliRunner().invoke(app, ["train", str(cfg), "--no-progress", "--resume", "--total-steps", "512"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((run_dir / "final_model.json").read_text())["num_timesteps"] == 512

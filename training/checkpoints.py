@@ -1,0 +1,184 @@
+"""Checkpoints of SB3 runs: SB3's own zip format, written atomically, with a JSON sidecar of metadata.
+
+Layout inside a run dir::
+
+    checkpoints/ckpt_000012288.zip    the model (SB3 zip: JSON data + torch tensors)
+    checkpoints/ckpt_000012288.json   {"num_timesteps", "config_hash", "algo", "files", ...}
+    checkpoints/ckpt_000012288.vecnormalize.npz   VecNormalize running stats (if used), plain arrays
+    checkpoints/ckpt_000012288.replay_buffer.pkl  DQN replay buffer (SB3's own pickle format, if used)
+    best_model.zip + best_model.json, final_model.zip + final_model.json
+
+Every file goes to a temp file in the same directory, is fsync'ed, then ``os.replace``'d over its name, and the
+JSON sidecar is written last: a checkpoint exists only once its JSON does, so a run killed mid-write leaves at
+worst an orphan temp file and resumes from the previous checkpoint.
+
+SB3 >= 2.x loads the tensors with ``torch.load(..., weights_only=True)`` (``stable_baselines3/common/save_util.py``,
+``load_from_zip_file``); the non-tensor "data" JSON may hold cloudpickled objects (schedules), which the agent
+loader replaces with ``custom_objects`` so they are never unpickled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import logging
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+CKPT_DIR = "checkpoints"
+_CKPT_RE = re.compile(r"^ckpt_(\d+)\.json$")
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint that cannot be used (corrupt, missing, from another config); the message names its path."""
+
+
+def _fsync_dir(directory: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+    """Write ``path`` via a temp file in the same dir + fsync + ``os.replace`` (never a half-written file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(path.parent)
+
+
+def atomic_write_json(path: Path, data: dict[str, Any]) -> None:
+    payload = json.dumps(data, indent=2, sort_keys=True).encode()
+    atomic_write(path, lambda f: f.write(payload))
+
+
+def save_vecnormalize_stats(vec_normalize: Any, path: Path) -> None:
+    """VecNormalize running statistics as plain arrays (no pickled objects)."""
+    buf = io.BytesIO()
+    obs_rms, ret_rms = vec_normalize.obs_rms, vec_normalize.ret_rms
+    np.savez(
+        buf,
+        obs_mean=obs_rms.mean,
+        obs_var=obs_rms.var,
+        obs_count=np.array(obs_rms.count),
+        ret_mean=ret_rms.mean,
+        ret_var=ret_rms.var,
+        ret_count=np.array(ret_rms.count),
+    )
+    atomic_write(path, lambda f: f.write(buf.getvalue()))
+
+
+def load_vecnormalize_stats(vec_normalize: Any, path: Path) -> None:
+    with np.load(path, allow_pickle=False) as data:
+        vec_normalize.obs_rms.mean = data["obs_mean"]
+        vec_normalize.obs_rms.var = data["obs_var"]
+        vec_normalize.obs_rms.count = float(data["obs_count"])
+        vec_normalize.ret_rms.mean = data["ret_mean"]
+        vec_normalize.ret_rms.var = data["ret_var"]
+        vec_normalize.ret_rms.count = float(data["ret_count"])
+
+
+def save_model(
+    model: Any,
+    zip_path: Path,
+    metadata: dict[str, Any],
+    vec_normalize: Any | None = None,
+    replay_buffer: bool = False,
+) -> Path:
+    """Save an SB3 model (+ normalization stats, + replay buffer) atomically; the JSON sidecar goes last."""
+    zip_path = Path(zip_path)
+    stem = zip_path.with_suffix("")
+    files = {"model": zip_path.name}
+    atomic_write(zip_path, lambda f: model.save(f))
+    if vec_normalize is not None:
+        npz = stem.with_name(stem.name + ".vecnormalize.npz")
+        save_vecnormalize_stats(vec_normalize, npz)
+        files["vecnormalize"] = npz.name
+    if replay_buffer and getattr(model, "replay_buffer", None) is not None:
+        from stable_baselines3.common.save_util import save_to_pkl
+
+        pkl = stem.with_name(stem.name + ".replay_buffer.pkl")
+        atomic_write(pkl, lambda f: save_to_pkl(f, model.replay_buffer))
+        files["replay_buffer"] = pkl.name
+    meta = dict(metadata)
+    meta.update({"num_timesteps": int(model.num_timesteps), "files": files, "saved_at": time.time()})
+    atomic_write_json(stem.with_suffix(".json"), meta)
+    return zip_path
+
+
+def checkpoint_path(run_dir: Path, steps: int) -> Path:
+    return Path(run_dir) / CKPT_DIR / f"ckpt_{steps:09d}.zip"
+
+
+def list_checkpoints(run_dir: Path) -> list[tuple[int, Path]]:
+    """Complete checkpoints (those with a JSON sidecar), oldest first, as ``(steps, json_path)``."""
+    directory = Path(run_dir) / CKPT_DIR
+    if not directory.is_dir():
+        return []
+    found = []
+    for path in directory.iterdir():
+        match = _CKPT_RE.match(path.name)
+        if match:
+            found.append((int(match.group(1)), path))
+    return sorted(found)
+
+
+def prune_checkpoints(run_dir: Path, keep_last: int) -> None:
+    for _, json_path in list_checkpoints(run_dir)[:-keep_last]:
+        stem = json_path.with_suffix("")
+        for path in json_path.parent.glob(stem.name + ".*"):
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
+def read_metadata(json_path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(Path(json_path).read_text())
+    except (OSError, ValueError) as exc:
+        raise CheckpointError(f"checkpoint metadata {json_path} is unreadable: {exc}") from None
+
+
+def check_model_zip(zip_path: Path) -> None:
+    """Refuse a missing or corrupt checkpoint zip (CRC check of every member), naming its path."""
+    from agents.sb3_agent import ModelFileError
+    from agents.sb3_agent import check_model_zip as check
+
+    try:
+        check(zip_path)
+    except ModelFileError as exc:
+        raise CheckpointError(f"checkpoint: {exc}; delete it to resume from an earlier one") from None
+
+
+def latest_checkpoint(run_dir: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The newest complete checkpoint's zip and metadata; raises CheckpointError if that zip is corrupt."""
+    checkpoints = list_checkpoints(run_dir)
+    if not checkpoints:
+        return None
+    _, json_path = checkpoints[-1]
+    meta = read_metadata(json_path)
+    zip_path = json_path.parent / meta.get("files", {}).get("model", json_path.with_suffix(".zip").name)
+    check_model_zip(zip_path)
+    return zip_path, meta

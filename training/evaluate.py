@@ -1,0 +1,167 @@
+"""Deterministic evaluation: an agent plays a fixed list of seeded episodes; mean ± std return and win rate.
+
+Episode ``i`` always uses seed ``seed_base + i`` and the agent acts deterministically, so the same command gives
+the same numbers. A win is read from the env's final ``info`` (``is_success``/``success``, ``win``/``won``,
+``event == "finished"``, or ``winner`` naming the agent); an env that reports none of these counts an episode
+with positive return as a win.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+_AGENT_WINNERS = {"agent", "player", "left", "player_0", 0}
+
+
+@dataclass
+class EvalResult:
+    episodes: int
+    mean_return: float
+    std_return: float
+    win_rate: float
+    mean_length: float
+    returns: list[float] = field(default_factory=list)
+    lengths: list[int] = field(default_factory=list)
+    seeds: list[int] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def episode_won(info: dict[str, Any], episode_return: float) -> bool:
+    for key in ("is_success", "success", "win", "won"):
+        if key in info:
+            return bool(info[key])
+    if "event" in info:  # the platformer: "finished" at the goal, "died" or "none" otherwise
+        return info["event"] == "finished"
+    if "winner" in info:
+        return info["winner"] in _AGENT_WINNERS
+    return episode_return > 0
+
+
+def run_episode(
+    env: gym.Env,
+    agent: Any,
+    seed: int,
+    max_steps: int,
+    frames: list[np.ndarray] | None = None,
+    max_frames: int = 0,
+) -> tuple[float, int, bool]:
+    """One episode; returns (return, length, won). Appends rendered frames to ``frames`` when given."""
+    obs, info = env.reset(seed=seed)
+    agent.reset()
+    total, steps = 0.0, 0
+    if frames is not None:
+        frames.append(env.render())
+    while True:
+        obs, reward, terminated, truncated, info = env.step(agent.act(obs, info))
+        total += float(reward)
+        steps += 1
+        if frames is not None and len(frames) < max_frames:
+            frames.append(env.render())
+        if terminated or truncated or steps >= max_steps:
+            return total, steps, episode_won(info, total)
+
+
+def evaluate_agent(
+    agent: Any,
+    env_id: str,
+    env_kwargs: dict[str, Any] | None = None,
+    episodes: int = 10,
+    seed_base: int = 10_000,
+    max_steps: int = 10_000,
+) -> EvalResult:
+    """Play ``episodes`` seeded episodes. ``agent`` is an Agent, or a callable ``env -> Agent`` for bots that
+    read the env they play (built once the env exists)."""
+    import envs  # noqa: F401
+
+    env = gym.make(env_id, **(env_kwargs or {}))
+    if not hasattr(agent, "act"):
+        agent = agent(env)
+    returns, lengths, wins, seeds = [], [], [], []
+    try:
+        for i in range(episodes):
+            seed = seed_base + i
+            ret, length, won = run_episode(env, agent, seed, max_steps)
+            returns.append(ret)
+            lengths.append(length)
+            wins.append(won)
+            seeds.append(seed)
+    finally:
+        env.close()
+    arr = np.asarray(returns, dtype=np.float64)
+    return EvalResult(
+        episodes=episodes,
+        mean_return=float(arr.mean()),
+        std_return=float(arr.std()),
+        win_rate=float(np.mean(wins)),
+        mean_length=float(np.mean(lengths)),
+        returns=[float(r) for r in returns],
+        lengths=[int(n) for n in lengths],
+        seeds=seeds,
+    )
+
+
+@dataclass
+class Target:
+    """What ``arcadelab evaluate`` / ``record`` act on: an agent plus the env it plays."""
+
+    agent: Any  # an Agent, or a callable env -> Agent (bots that read the env's state)
+    env_id: str
+    env_kwargs: dict[str, Any]
+    label: str
+
+
+def resolve_target(run_or_model: str, env_id: str | None = None, opponent: str | None = None) -> Target:
+    """Turn ``RUN_OR_MODEL`` (run dir, model zip, or bot name) + ``--opponent`` into an agent and its env.
+
+    The env comes from the run's ``config.yaml`` (beside the model or one level up), else ``env_id``.
+    ``opponent``: ``"bot"`` (the env's default scripted opponent) or a path/name given to ``load_agent`` and
+    passed as the env's ``opponent`` argument.
+    """
+    from agents.loading import BOTS, bot_needs_env, load_agent
+
+    env_kwargs: dict[str, Any] = {}
+    config_env: str | None = None
+    path = Path(run_or_model)
+    if run_or_model in BOTS:
+        config_env = BOTS[run_or_model][2]
+    elif not path.exists():
+        from agents.loading import AgentLoadError
+
+        raise AgentLoadError(
+            f"{run_or_model!r} is neither a model file, a run folder nor a known bot; known bots: {', '.join(BOTS)}"
+        )
+    else:
+        base = path if path.is_dir() else path.parent
+        for folder in (base, base.parent, base.parent.parent):
+            config_file = folder / "config.yaml"
+            if config_file.is_file():
+                from training.config import load_config
+
+                cfg = load_config(config_file)
+                config_env, env_kwargs = cfg.env_id, dict(cfg.env_kwargs)
+                break
+    target_env = env_id or config_env
+    if target_env is None:
+        raise ValueError(f"cannot tell which env {run_or_model!r} plays: pass --env ENV_ID")
+    if run_or_model in BOTS and bot_needs_env(run_or_model):
+
+        def agent(env: gym.Env) -> Any:
+            return load_agent(run_or_model, env_id=target_env, seed=0, env=env)
+
+        label = run_or_model
+    else:
+        agent = load_agent(run_or_model, env_id=target_env, seed=0)
+        label = getattr(agent, "name", run_or_model)
+    if opponent and opponent != "bot":
+        env_kwargs["opponent"] = load_agent(opponent, env_id=target_env, seed=1)
+    return Target(agent=agent, env_id=target_env, env_kwargs=env_kwargs, label=label)

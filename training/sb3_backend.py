@@ -1,0 +1,253 @@
+"""Train with Stable-Baselines3: build the envs, the model and the callbacks from a validated config, run, save."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import shlex
+import time
+from pathlib import Path
+from typing import Any
+
+from training import checkpoints
+from training.config import (
+    ConfigError,
+    TrainConfig,
+    algo_class,
+    dump_config,
+    load_config,
+    resolve_hyperparams,
+    resolve_policy_kwargs,
+    validate_for_sb3,
+)
+
+logger = logging.getLogger(__name__)
+
+# Training-time objects the SB3 zip keeps cloudpickled; on resume they come from the config instead.
+_FROM_CONFIG_KEYS = ("learning_rate", "clip_range", "clip_range_vf", "train_freq")
+
+
+def default_run_dir(config: TrainConfig, root: Path = Path("runs"), algo_label: str | None = None) -> Path:
+    """``runs/<game>__<algo>__<seed>__<YYYYmmdd-HHMMSS>``."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return root / f"{config.game}__{algo_label or config.algo}__{config.seed}__{stamp}"
+
+
+def _metadata(config: TrainConfig) -> dict[str, Any]:
+    import stable_baselines3
+
+    return {
+        "algo": config.algo,
+        "env_id": config.env_id,
+        "config_hash": config.config_hash(),
+        "sb3_version": stable_baselines3.__version__,
+        "clip_obs": config.normalize.clip_obs if config.normalize else 10.0,
+        # Lets loaders rebuild spaces, policy class and kwargs from data instead of unpickling them.
+        "config": config.to_dict(),
+    }
+
+
+def _build_env(config: TrainConfig, ghost: Any | None = None):
+    """The training VecEnv; with self-play, every env gets the shared ghost as its opponent (DummyVecEnv)."""
+    from stable_baselines3.common.preprocessing import is_image_space
+    from stable_baselines3.common.vec_env import VecNormalize
+
+    from training.vec_env import build_vec_env
+
+    if ghost is not None:
+        env_kwargs = dict(config.env_kwargs) | {config.selfplay.opponent_kwarg: ghost}
+        venv = build_vec_env(config.env_id, env_kwargs, config.n_envs, config.seed, "dummy")
+        ghost.n_actions = int(venv.action_space.n)
+    else:
+        venv = build_vec_env(config.env_id, config.env_kwargs, config.n_envs, config.seed, config.vec_env)
+    if config.algo == "maskable_ppo" and not venv.has_attr("action_masks"):
+        raise ConfigError(
+            f"field 'algo': maskable_ppo needs an env with action_masks(); {config.env_id} has none"
+        )
+    if config.normalize is not None:
+        n = config.normalize
+        venv = VecNormalize(
+            venv,
+            norm_obs=n.norm_obs and not is_image_space(venv.observation_space),
+            norm_reward=n.norm_reward,
+            clip_obs=n.clip_obs,
+            gamma=n.gamma,
+        )
+    return venv
+
+
+def _resume_objects(
+    config: TrainConfig, hyperparams: dict[str, Any], zip_path: Path, meta: dict[str, Any]
+) -> dict[str, Any]:
+    """Everything SB3 would unpickle from the checkpoint, rebuilt from the config instead."""
+    from agents.sb3_agent import data_only_objects
+
+    cls = algo_class(config.algo)
+    params = inspect.signature(cls.__init__).parameters
+    custom = data_only_objects(zip_path, cls, meta) or {}
+    custom.update({"lr_schedule": lambda _: 0.0, "exploration_schedule": lambda _: 0.0})
+    for key in _FROM_CONFIG_KEYS:
+        if key in params:
+            custom[key] = hyperparams.get(key, params[key].default)
+    return custom
+
+
+def prepare_run(
+    config: TrainConfig,
+    run_dir: Path | None,
+    resume: bool,
+    command: list[str] | None = None,
+    algo_label: str | None = None,
+) -> tuple[TrainConfig, Path]:
+    """Pick/create the run dir and write ``config.yaml`` + ``command.txt`` (on resume: read the saved config).
+
+    ``--resume`` without ``--run-dir`` continues the newest ``runs/<game>__<algo>__<seed>__*``.
+    """
+    label = algo_label or config.algo
+    if resume:
+        if run_dir is None:
+            candidates = sorted(Path("runs").glob(f"{config.game}__{label}__{config.seed}__*"))
+            if not candidates:
+                raise ConfigError(f"--resume: no run of {config.game}/{label}/seed {config.seed} under runs/")
+            run_dir = candidates[-1]
+        saved = Path(run_dir) / "config.yaml"
+        if not saved.is_file():
+            raise ConfigError(f"--resume: {saved} not found (is {run_dir} a run folder?)")
+        saved_config = load_config(saved, {"total_steps": config.total_steps})
+        if saved_config.config_hash() != config.config_hash():
+            logger.warning("resuming %s with its saved config (the given config differs)", run_dir)
+        config = saved_config
+    else:
+        run_dir = Path(run_dir) if run_dir is not None else default_run_dir(config, algo_label=label)
+        if checkpoints.list_checkpoints(run_dir):
+            raise ConfigError(f"--run-dir: {run_dir} already holds checkpoints; pass --resume to continue it")
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    dump_config(config, run_dir / "config.yaml")
+    if command:
+        with open(run_dir / "command.txt", "a") as f:
+            f.write(shlex.join(command) + "\n")
+    return config, run_dir
+
+
+def train(
+    config: TrainConfig,
+    run_dir: Path,
+    *,
+    resume: bool = False,
+    device: str = "cpu",
+    progress: bool = True,
+) -> Path:
+    """Train ``config`` into ``run_dir`` (prepared by :func:`prepare_run`); returns the final model's path."""
+    from training.callbacks import AtomicCheckpointCallback, PeriodicEvalCallback, RichProgressCallback
+
+    validate_for_sb3(config)
+    if config.torch_threads is not None and device == "cpu":
+        import torch
+
+        torch.set_num_threads(config.torch_threads)
+    hyperparams = resolve_hyperparams(config)
+    policy_kwargs = resolve_policy_kwargs(config)
+    cls = algo_class(config.algo)
+    metadata = _metadata(config)
+    tb_dir = run_dir / "tensorboard"
+
+    ghost = None
+    if config.selfplay is not None and config.selfplay.enabled:
+        from training.selfplay import GhostAgent
+
+        ghost = GhostAgent()
+    venv = _build_env(config, ghost)
+    try:
+        latest = checkpoints.latest_checkpoint(run_dir) if resume else None
+        if latest is not None:
+            zip_path, meta = latest
+            if meta.get("config_hash") != metadata["config_hash"]:
+                raise checkpoints.CheckpointError(
+                    f"checkpoint {zip_path} was made with config {meta.get('config_hash')}, "
+                    f"not {metadata['config_hash']} ({run_dir / 'config.yaml'})"
+                )
+            try:
+                model = cls.load(
+                    zip_path,
+                    env=venv,
+                    device=device,
+                    tensorboard_log=str(tb_dir),
+                    custom_objects=_resume_objects(config, hyperparams, zip_path, meta),
+                )
+            except Exception as exc:  # noqa: BLE001  (SB3 raises many types for a bad zip; the user needs the path)
+                raise checkpoints.CheckpointError(f"checkpoint {zip_path} cannot be loaded: {exc}") from None
+            files = meta.get("files", {})
+            if "vecnormalize" in files and model.get_vec_normalize_env() is not None:
+                checkpoints.load_vecnormalize_stats(
+                    model.get_vec_normalize_env(), zip_path.parent / files["vecnormalize"]
+                )
+            if "replay_buffer" in files:
+                model.load_replay_buffer(zip_path.parent / files["replay_buffer"])
+            # Fresh episodes, not a replay of the first ones: the env seed moves on with the step counter.
+            venv.seed(config.seed + model.num_timesteps)
+            logger.info("resuming %s from %s at step %d", run_dir, zip_path, model.num_timesteps)
+        else:
+            if resume:
+                logger.warning("--resume: no checkpoint in %s yet, starting from step 0", run_dir)
+            model = cls(
+                config.policy,
+                venv,
+                seed=config.seed,
+                device=device,
+                tensorboard_log=str(tb_dir),
+                verbose=0,
+                policy_kwargs=policy_kwargs or None,
+                **hyperparams,
+            )
+
+        remaining = config.total_steps - model.num_timesteps
+        callbacks = [
+            AtomicCheckpointCallback(
+                run_dir, config.checkpoint.every_steps, config.checkpoint.keep_last, metadata
+            ),
+            PeriodicEvalCallback(
+                run_dir,
+                config.env_id,
+                config.env_kwargs,
+                config.eval.every_steps,
+                config.eval.episodes,
+                config.eval.seed_base,
+                config.eval.max_episode_steps,
+                config.eval.video_every,
+                config.eval.video_max_frames,
+                metadata,
+            ),
+        ]
+        if ghost is not None:
+            from training.selfplay import SelfPlayCallback
+
+            callbacks.append(SelfPlayCallback(run_dir, config, ghost, seed=config.seed))
+        if progress:
+            callbacks.append(RichProgressCallback(config.total_steps, f"{config.game} {config.algo}"))
+        if remaining > 0:
+            model.learn(
+                total_timesteps=remaining,
+                callback=callbacks,
+                reset_num_timesteps=latest is None,
+                tb_log_name=config.algo,
+            )
+        vec_normalize = _vecnorm(model)
+        final = checkpoints.save_model(model, run_dir / "final_model.zip", metadata, vec_normalize)
+        # A last checkpoint at the final step, so a later --resume with a bigger --total-steps continues from it.
+        last = checkpoints.checkpoint_path(run_dir, model.num_timesteps)
+        if not last.with_suffix(".json").exists():
+            checkpoints.save_model(
+                model, last, metadata, vec_normalize, replay_buffer=hasattr(model, "replay_buffer")
+            )
+            checkpoints.prune_checkpoints(run_dir, config.checkpoint.keep_last)
+        return final
+    finally:
+        venv.close()
+
+
+def _vecnorm(model: Any) -> Any | None:
+    from stable_baselines3.common.vec_env import VecNormalize
+
+    env = model.get_vec_normalize_env()
+    return env if isinstance(env, VecNormalize) else None
