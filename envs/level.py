@@ -16,15 +16,15 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 __all__ = [
+    "FileLevelSource",
     "Level",
     "LevelError",
-    "LevelSource",
-    "FileLevelSource",
     "LevelListSource",
-    "parse_level",
+    "LevelSource",
+    "coerce_level_source",
     "load_level",
     "load_levels",
-    "coerce_level_source",
+    "parse_level",
 ]
 
 
