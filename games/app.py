@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import getpass
+import math
 import logging
 import os
 import time
@@ -74,6 +75,8 @@ class AppConfig:
     screenshot: Path | None = None  # save the display here when the app stops (and at ``screenshot_frame``)
     screenshot_frame: int | None = None
     exit_on_end: bool = False  # stop after the first match instead of showing the end screen's choices
+    # a countdown before each match so a person can find the keys (default: 3 s in real time, none in fast mode)
+    ready_seconds: float | None = None
 
 
 @dataclass
@@ -148,6 +151,7 @@ class ArcadeApp:
         self.toast: tuple[str, float] | None = None
         self.running = True
         self._acc = 0.0
+        self._ready = 0.0  # seconds of "get ready" countdown left before the match moves
         self._fps_ema = 0.0
         self._pg: Any = None
         self._display: Any = None
@@ -258,6 +262,8 @@ class ArcadeApp:
             self._message(text)
         self.paused = False
         self._acc = 0.0
+        ready = self.config.ready_seconds
+        self._ready = (0.0 if self.config.fast else 3.0) if ready is None else float(ready)
         self._start_session()
         self._set_screen("match")
 
@@ -430,6 +436,9 @@ class ArcadeApp:
             shade.fill((0, 0, 0, 190))
             surf.blit(shade, box)
             surf.blit(image, image.get_rect(center=box.center))
+        if self._ready > 0 and not self.paused:
+            self._text(surf, "GET READY", (w // 2, h // 2 - 70), 64, ACCENT, "center")
+            self._text(surf, f"{math.ceil(self._ready)}", (w // 2, h // 2 + 10), 96, FG, "center")
         if self.paused:
             shade = pg.Surface((w, h), pg.SRCALPHA)
             shade.fill((0, 0, 0, 150))
@@ -519,7 +528,10 @@ class ArcadeApp:
                     self.toast = (self.toast[0], self.toast[1] - dt) if self.toast[1] > dt else None
                 in_match = self.screen_name == "match"
                 if in_match and not self.paused:
-                    self._advance(dt)
+                    if self._ready > 0:  # the countdown: the game waits, the display keeps ticking
+                        self._ready = max(0.0, self._ready - dt)
+                    else:
+                        self._advance(dt)
                 self._draw()
                 pg.display.flip()
                 if in_match:

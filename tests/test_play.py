@@ -341,7 +341,7 @@ def test_the_loop_holds_60_fps_in_real_time_with_a_slow_agent(db, monkeypatch):
     from games import matches
 
     monkeypatch.setattr(matches, "make_agent", lambda spec, game, seed=None, env=None: _SlowPongAgent())
-    report = _run("pong", db, opponent="slow", fast=False, max_frames=90, sound=False)
+    report = _run("pong", db, opponent="slow", fast=False, max_frames=90, sound=False, ready_seconds=0)
     assert report.quit_reason == "frame budget"
     # after its first few calls the agent thinks in a worker thread: a frame's own work stays a few ms
     # (synchronously every frame would take 40 ms), and the clock holds about 60 frames per second
@@ -538,3 +538,13 @@ def test_real_window_under_xvfb(tmp_path):
             app.wait(timeout=10)
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=10)
+
+
+def test_countdown_holds_the_game_before_it_moves(db):
+    """A person gets a few seconds to find the keys: nothing steps during the countdown, then the game runs."""
+    held = run_app(AppConfig(game="snake", title_screen=False, db=db, fast=True, sound=False, max_frames=20,
+                             ready_seconds=0.5))
+    assert held.steps == 0
+    moving = run_app(AppConfig(game="snake", title_screen=False, db=db, fast=True, sound=False, max_frames=60,
+                               ready_seconds=0.5))
+    assert moving.steps > 0
