@@ -1,8 +1,17 @@
-"""The dungeon solver on the VGLC dungeon corpus (and the shipped levels): one row per map.
+"""The dungeon solver on the VGLC dungeon corpus (and the shipped levels): one row per map, both rules.
 
-For each map: its size in rooms, monsters, the start/exit/treasure cells the rules derive, how many rooms the
-player can reach, whether stairs are reachable, the solver's verdict with the plan length or the reason, and for
-completable maps whether the solver bot (plan + sword, monsters on, seed 0) reaches the exit.
+For each map: its size in rooms, monsters, how many rooms the player can reach from the start (a room counts
+when a cell of its interior is reachable) out of the map's rooms, then
+
+* the **old rule** (before the derived goals were confined to the reachable part): exit on the stair farthest
+  from the start by Manhattan distance over the whole map, whether that exit is reachable, the plan length to
+  it (no treasures) or the reason;
+* the **current rule** (``envs/dungeon_solver.py``): the derived start/exit/treasure cells, the verdict with
+  the plan length (every reachable treasure, then the exit) or the reason, the search time (compile excluded,
+  uncached ``solve_from``), and for completable maps whether the solver bot (plan + sword, monsters on, seed 0)
+  reaches the exit.
+
+Then the distribution of the reachable part's size over the corpus.
 
     .venv/bin/python benchmarks/dungeon_corpus.py [--vglc PATH] [--shipped]
 """
@@ -10,7 +19,9 @@ completable maps whether the solver bot (plan + sword, monsters on, seed 0) reac
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
+from collections import Counter
 from pathlib import Path
 
 from rich.console import Console
@@ -19,7 +30,18 @@ from rich.table import Table
 from agents.dungeon_bot import DungeonSolverBot
 from envs.data import SHIPPED_LEVELS, vglc_dir
 from envs.dungeon import DungeonEnv
-from envs.dungeon_solver import LEGEND, STAIR, VGLC_LEGEND, compile_map, reachable, solve
+from envs.dungeon_solver import (
+    FLOOR,
+    LEGEND,
+    STAIR,
+    VGLC_LEGEND,
+    DungeonMap,
+    compile_map,
+    reachable,
+    rooms_reached,
+    solve,
+    solve_from,
+)
 from envs.level import Level, load_level
 
 
@@ -33,6 +55,41 @@ def bot_result(level: Level, seed: int = 0) -> str:
         steps += 1
         done = terminated or truncated
     return f"{'exit' if info['success'] else 'FAILED'} in {steps} steps, hp {info['hp']}"
+
+
+def short(reason: str) -> str:
+    """A solver's reason in a few words (the full text of refusals is printed under the table)."""
+    if "walled in" in reason:
+        return "exit walled in"
+    if "no door path" in reason:
+        return "exit room: no door path"
+    if "obstacles" in reason:
+        return "exit room: obstacles in the way"
+    if "spans" in reason:
+        return "reachable part: " + reason.split("spans ")[1].split(":")[0]
+    return reason
+
+
+def old_rule(dmap: DungeonMap) -> tuple[bool, str]:
+    """The exit rule before the reachable-part change: the farthest stair (Manhattan, whole map), else floor.
+
+    Maps with an explicit exit kept it under both rules (plan to the exit, no treasures)."""
+    if not dmap.derived_exit:
+        verdict = solve_from(dataclasses.replace(dmap, treasures=()), dmap.start)
+        return verdict.completable, f"{len(verdict.actions)} moves" if verdict.completable else short(
+            verdict.reason
+        )
+    w = dmap.width
+    sr, sc = dmap.rc(dmap.start)
+    flat = dmap.codes.ravel()
+    candidates = [i for i in range(flat.size) if flat[i] == STAIR] or [
+        i for i in range(flat.size) if flat[i] == FLOOR and i != dmap.start
+    ]
+    exit_ = max(candidates, key=lambda i: (abs(i // w - sr) + abs(i % w - sc), -i))
+    verdict = solve_from(dataclasses.replace(dmap, exit=exit_, treasures=()), dmap.start)
+    return verdict.completable, f"{len(verdict.actions)} moves" if verdict.completable else short(
+        verdict.reason
+    )
 
 
 def main() -> None:
@@ -53,41 +110,68 @@ def main() -> None:
         "map",
         "rooms",
         "monsters",
+        "rooms reachable",
+        "old: completable",
+        "old: plan / reason",
         "start",
         "exit",
         "treasures",
-        "rooms reached",
-        "stairs reached",
         "completable",
         "plan / reason",
+        "solve ms",
         "bot (seed 0)",
     ):
         table.add_column(col, overflow="fold")
-    completable = 0
+    completable = old_completable = 0
+    sizes: Counter[int] = Counter()
+    refused: list[str] = []
     start_time = time.perf_counter()
     for path, legend in files:
         level = load_level(path, legend)
         dmap = compile_map(level)
         verdict = solve(level)
+        t0 = time.perf_counter()
+        solve_from(dmap, dmap.start, dmap.treasures)
+        solve_ms = (time.perf_counter() - t0) * 1000
         dist = reachable(dmap)
         rooms = {dmap.room_of[i] for i in range(dmap.codes.size) if dmap.codes.flat[i]}
-        stairs = [i for i in range(dmap.codes.size) if dmap.codes.flat[i] == STAIR]
+        n_reached = len(rooms_reached(dmap))
+        old_ok, old_text = old_rule(dmap)
+        if legend == VGLC_LEGEND:
+            sizes[n_reached] += 1
         completable += verdict.completable
+        if not verdict.completable:
+            refused.append(f"{level.name}: {verdict.reason}")
+        old_completable += old_ok
         table.add_row(
             level.name,
             f"{len(rooms)} in {dmap.room_rows}x{dmap.room_cols}",
             str(len(dmap.monsters)),
+            f"{n_reached}/{len(rooms)}",
+            "yes" if old_ok else "no",
+            old_text,
             "{},{}".format(*dmap.rc(dmap.start)),
-            "{},{}".format(*dmap.rc(dmap.exit)),
+            "{},{} ({})".format(
+                *dmap.rc(dmap.exit), "stair" if dmap.codes.flat[dmap.exit] == STAIR else "floor"
+            ),
             f"{sum(t in dist for t in dmap.treasures)}/{len(dmap.treasures)} reachable",
-            f"{len({dmap.room_of[c] for c in dist})}/{len(rooms)}",
-            f"{sum(s in dist for s in stairs)}/{len(stairs)}",
             "yes" if verdict.completable else "no",
-            f"{len(verdict.actions)} moves" if verdict.completable else verdict.reason,
+            f"{len(verdict.actions)} moves" if verdict.completable else short(verdict.reason),
+            f"{solve_ms:.1f}",
             bot_result(level) if verdict.completable else "-",
         )
-    Console(width=220).print(table)
-    print(f"{completable}/{len(files)} completable ({time.perf_counter() - start_time:.2f} s)")
+    Console(width=200).print(table)
+    for line in refused:
+        print(f"refused {line}")
+    print(
+        f"old rule: {old_completable}/{len(files)} completable; current rule: {completable}/{len(files)} "
+        f"completable ({time.perf_counter() - start_time:.2f} s)"
+    )
+    if sizes:
+        print(
+            "corpus maps by rooms reachable from the start: "
+            + ", ".join(f"{n} room{'s' if n != 1 else ''}: {k}" for n, k in sorted(sizes.items()))
+        )
 
 
 if __name__ == "__main__":

@@ -155,8 +155,9 @@ class DungeonEnv(gym.Env):
     On each reset a level is drawn from the level source (the shipped levels by default) with the env's
     random generator; the player starts on the level's start cell with ``max_hp`` hit points. Start, exit
     and treasures come from the ``A``/``E``/``T`` tiles or, for plain VGLC maps, from the rules in
-    ``envs/dungeon_solver.py`` (start inside the entrance door, exit on the farthest stair, treasures in the
-    farthest dead-end rooms).
+    ``envs/dungeon_solver.py``, all inside the part of the map the player can reach from the start: start inside
+    the entrance door, exit on the reachable stair farthest (in moves) from the start (else the farthest
+    reachable floor in another room), treasures in the farthest reachable dead-end rooms.
 
     ## Episode End
     Terminated on the exit cell (``info["success"] = True``) or when hit points reach 0. Truncated after
@@ -167,7 +168,11 @@ class DungeonEnv(gym.Env):
     a path; a directory means its ``*.txt`` files) or ``level_source`` (a ``LevelSource``), ``max_steps``
     (default 2000), ``max_hp`` (1..16, default 5), ``monsters`` (default True; False removes them).
     Every level is checked completable by ``envs.dungeon_solver.solve``; a level that is not is refused with
-    a ``LevelError`` naming it and saying why (at construction for ``level=``, at reset for a source).
+    a ``LevelError`` naming it and saying why (at construction for ``level=``, at reset for a source). A plain
+    map whose reachable part spans fewer than two rooms is refused too (nothing to explore).
+
+    For tools (the play app, bots): ``level`` (the ``Level`` in play), ``dungeon_map`` (its compiled form),
+    ``snapshot()`` (the state a planner needs) and ``draw_surface()`` (the current frame as a pygame Surface).
     """
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["human", "rgb_array"], "render_fps": 12}
@@ -433,6 +438,13 @@ class DungeonEnv(gym.Env):
 
     # ------------------------------------------------------------------------- for bots and tools
     @property
+    def level(self) -> Level:
+        """The level in play (drawn at the last reset); read-only."""
+        if self._level is None:
+            raise RuntimeError("call reset() first")
+        return self._level
+
+    @property
     def dungeon_map(self) -> DungeonMap:
         """The compiled current level (codes, start, exit, move tables); read-only."""
         if self._map is None:
@@ -470,6 +482,13 @@ class DungeonEnv(gym.Env):
         if self._window is None:
             self._window = Window("ArcadeLab Dungeon", self.metadata["render_fps"])
         self._window.show(self._draw())
+
+    def draw_surface(self) -> Any:
+        """The current frame as a pygame ``Surface`` (the env's own off-screen surface, redrawn now, not a copy:
+        blit or copy it before the next step). For apps that show the game in their own window."""
+        if self._map is None:
+            raise RuntimeError("call reset() before draw_surface()")
+        return self._draw()
 
     def _draw(self) -> Any:
         from envs.render import import_pygame

@@ -11,16 +11,29 @@ Map format (the VGLC dungeon legend): a grid of rooms, each 16 rows x 11 columns
 under a block (impassable), ``D`` door, ``S`` stair, ``W`` wall, ``-`` void. Extended legend of the shipped
 levels (all optional, all on floor): ``A`` start, ``T`` treasure, ``E`` exit.
 
-Rules derived for maps that lack ``A``/``T``/``E`` (every VGLC map):
+Rules derived for maps that lack ``A``/``T``/``E`` (every VGLC map). The VGLC encoding carries no start or
+exit and none of the stair passages, bombable walls, push-blocks and keys that join many of the source game's
+rooms, so every derived goal is placed in the **reachable part**: the cells the player can reach from the start
+with this game's moves (a breadth-first search over the same move table the env uses).
 
 * **start**: the entrance, i.e. the first door (rooms in reading order) that leads off the map or into a void
   room slot; the player starts on the cell just inside it. Without such a door: the passable cell nearest the
   centre of the first room that has one.
-* **exit**: the stair ``S`` farthest (Manhattan distance in tiles) from the start; without stairs, the floor
-  cell farthest from the start. Ties go to reading order.
-* **treasures**: the dead-end rooms (exactly one door-linked neighbour room), other than the start and exit
-  rooms, farthest from the start room; at most :data:`AUTO_TREASURES`, each on the floor cell nearest its
-  room's centre.
+* **exit**: the reachable stair ``S`` outside the start room that is farthest from the start in moves; without
+  one, the reachable floor cell (not a monster spawn) in a room other than the start room that is farthest in
+  moves. Ties go to reading order. (A map whose reachable part is the start room alone falls back to its
+  farthest stair or floor cell, and is refused, below.)
+* **treasures**: the dead-end rooms of the reachable part (rooms with a reachable interior cell and exactly one
+  such neighbour room through a door passage), other than the start and exit rooms, farthest from the start
+  in moves; at most :data:`AUTO_TREASURES`, each on the reachable floor cell nearest its room's centre.
+
+A map whose exit was derived must also be worth playing: if its reachable part spans fewer than
+:data:`MIN_ROOMS` rooms (a room counts when a cell of its interior is reachable, not just its door) the solver
+refuses it with that reason. Maps with an explicit ``E`` keep it and are refused when it cannot be reached.
+
+Not modelled, on purpose: blocks never move (pushing would open +1 room in one of the 18 corpus maps even if
+every block were pushable, and would let a player dig out of an exit or start walled in by blocks), and stairs
+are no passages (the processed maps do not say which stair leads where; the pairing is in the source game only).
 
 Solver: "completable" means the exit is reachable from the start with the game's moves (monsters are ignored
 because the sword kills them; doors are always open because keys and bombs are not modelled). The action
@@ -48,6 +61,7 @@ __all__ = [
     "move_target",
     "passable",
     "reachable",
+    "rooms_reached",
     "solve",
     "solve_from",
 ]
@@ -56,6 +70,7 @@ ROOM_H, ROOM_W = 16, 11
 VGLC_LEGEND = "FBMPOIDSW-"
 LEGEND = VGLC_LEGEND + "ATE"
 AUTO_TREASURES = 3
+MIN_ROOMS = 2  # a derived-goal map whose reachable part is smaller is refused
 MAX_TREASURES = 8
 
 # Static tile codes (also the first codes of the vector observation).
@@ -136,6 +151,7 @@ class DungeonMap:
     room_rows: int
     room_cols: int
     masks: np.ndarray  # (H * W, 5) bool: moves that do not bump into a static tile; attack always
+    derived_exit: bool = False  # the exit was chosen by the rules (no ``E`` tile), not by the map
 
     @property
     def height(self) -> int:
@@ -236,31 +252,78 @@ def _room_links(
     return links
 
 
-def _auto_treasures(
-    codes: np.ndarray,
-    links: dict[int, set[int]],
-    start: int,
-    exit_: int,
+def _distances(next_cell: list[int] | tuple[int, ...], source: int) -> dict[int, int]:
+    """Moves from ``source`` to every cell it can reach over the move table (breadth-first)."""
+    dist = {source: 0}
+    queue = deque([source])
+    while queue:
+        cell = queue.popleft()
+        d = dist[cell] + 1
+        for dest in next_cell[cell * 4 : cell * 4 + 4]:
+            if dest not in dist:
+                dist[dest] = d
+                queue.append(dest)
+    return dist
+
+
+def _interior_rooms(reach: dict[int, int], flat: np.ndarray, room_of: tuple[int, ...]) -> set[int]:
+    """Rooms with a reachable cell that is not a door (standing in a door of a room is not being in it)."""
+    return {room_of[c] for c in reach if flat[c] != DOOR}
+
+
+def _auto_exit(
+    flat: np.ndarray,
+    reach: dict[int, int],
     room_of: tuple[int, ...],
-    cols: int,
+    start: int,
+    stairs: list[int],
     spawns: set[int],
+) -> int | None:
+    """The farthest reachable stair outside the start room, else the farthest reachable floor in another room."""
+    start_room = room_of[start]
+    floors = [c for c in reach if flat[c] == FLOOR and c != start and c not in spawns]
+    for candidates in (
+        [s for s in stairs if s in reach and room_of[s] != start_room],
+        [c for c in floors if room_of[c] != start_room],
+        [s for s in stairs if s in reach and s != start],  # a one-room reachable part: refused by the solver
+        floors,
+    ):
+        if candidates:
+            return max(candidates, key=lambda c: (reach[c], -c))
+    return None
+
+
+def _auto_treasures(
+    flat: np.ndarray,
+    next_cell: list[int],
+    reach: dict[int, int],
+    room_of: tuple[int, ...],
+    local: tuple[int, ...],
+    skip_rooms: set[int],
+    skip_cells: set[int],
 ) -> list[int]:
-    w = codes.shape[1]
-    start_room, exit_room = room_of[start], room_of[exit_]
-    sr, sc = divmod(start_room, cols)
+    """Treasure cells in the reachable part's dead-end rooms (not ``skip_rooms``), farthest in moves first."""
+    rooms = _interior_rooms(reach, flat, room_of)
+    nbrs: dict[int, set[int]] = {room: set() for room in rooms}
+    # room -> (distance key, its reachable floor cell nearest the centre)
+    spots: dict[int, tuple[tuple[int, int], int]] = {}
+    for cell in reach:
+        room = room_of[cell]
+        if flat[cell] == DOOR:
+            for dest in next_cell[cell * 4 : cell * 4 + 4]:
+                if room_of[dest] != room and room in rooms and room_of[dest] in rooms:
+                    nbrs[room].add(room_of[dest])
+                    nbrs[room_of[dest]].add(room)
+        elif flat[cell] in (FLOOR, ELEMENT_FLOOR) and cell not in skip_cells:
+            r, c = divmod(local[cell], ROOM_W)
+            key = ((2 * r - (ROOM_H - 1)) ** 2 + (2 * c - (ROOM_W - 1)) ** 2, cell)
+            if room not in spots or key < spots[room][0]:
+                spots[room] = (key, cell)
     dead_ends = [
-        room for room, nbrs in links.items() if len(nbrs) == 1 and room not in (start_room, exit_room)
+        spots[room][1] for room in rooms if len(nbrs[room]) == 1 and room in spots and room not in skip_rooms
     ]
-    dead_ends.sort(key=lambda room: (-(abs(room // cols - sr) + abs(room % cols - sc)), room))
-    found = []
-    for room in dead_ends:
-        rr, rc = divmod(room, cols)
-        spot = _nearest_to_centre(codes, rr, rc, frozenset({FLOOR, ELEMENT_FLOOR}))
-        if spot is not None and spot[0] * w + spot[1] not in spawns:
-            found.append(spot[0] * w + spot[1])
-        if len(found) == AUTO_TREASURES:
-            break
-    return found
+    dead_ends.sort(key=lambda cell: (-reach[cell], cell))
+    return dead_ends[:AUTO_TREASURES]
 
 
 @functools.lru_cache(maxsize=128)
@@ -325,21 +388,20 @@ def _compile_rows(rows: tuple[str, ...]) -> tuple:
         if spot is None:
             raise LevelError("no passable tile to start on", where)
         start = spot[0] * w + spot[1]
-    # exit
-    sr, sc = divmod(start, w)
+    # exit and treasures: derived ones are placed where the player can go
+    reach = _distances(next_cell, start)
+    spawns = set(marks["M"])
     if marks["E"]:
         exit_ = marks["E"][0]
     else:
-        candidates = marks["S"] or [i for i in np.flatnonzero(flat == FLOOR).tolist() if i != start]
-        if not candidates:
-            raise LevelError("no stair or floor tile for the exit", where)
-        exit_ = max(candidates, key=lambda i: (abs(i // w - sr) + abs(i % w - sc), -i))
-    # treasures
+        exit_ = _auto_exit(flat, reach, room_of, start, marks["S"], spawns)
+        if exit_ is None:
+            raise LevelError("no reachable stair or floor tile for the exit", where)
     if marks["T"]:
         treasures = marks["T"]
     else:
-        links = _room_links(codes, tuple(next_cell), room_of)
-        treasures = _auto_treasures(codes, links, start, exit_, room_of, cols_n, set(marks["M"]))
+        skip_rooms = {room_of[start], room_of[exit_]}
+        treasures = _auto_treasures(flat, next_cell, reach, room_of, local, skip_rooms, spawns)
     monsters = [m for m in marks["M"] if m != start]
     codes.setflags(write=False)
     masks.setflags(write=False)
@@ -356,6 +418,7 @@ def _compile_rows(rows: tuple[str, ...]) -> tuple:
         rows_n,
         cols_n,
         masks,
+        not marks["E"],
     )
 
 
@@ -394,6 +457,12 @@ def _bfs(dmap: DungeonMap, source: int) -> tuple[dict[int, int], dict[int, tuple
 def reachable(dmap: DungeonMap, source: int | None = None) -> dict[int, int]:
     """Every cell the player can reach from ``source`` (default: the start), with its distance in moves."""
     return _bfs(dmap, dmap.start if source is None else source)[0]
+
+
+def rooms_reached(dmap: DungeonMap, source: int | None = None) -> set[int]:
+    """The rooms whose interior the player can reach from ``source`` (default: the start); a room's door alone
+    does not count (the door of a room the map leaves blank is no room to play in)."""
+    return _interior_rooms(reachable(dmap, source), dmap.codes.ravel(), dmap.room_of)
 
 
 def _path(parent: dict[int, tuple[int, int]], source: int, target: int) -> tuple[list[int], list[int]]:
@@ -484,15 +553,31 @@ def solve_from(dmap: DungeonMap, start: int, treasures: tuple[int, ...] | list[i
     )
 
 
+def _verdict(dmap: DungeonMap) -> Solution:
+    plan = solve_from(dmap, dmap.start, dmap.treasures)
+    if plan.completable and dmap.derived_exit:
+        rooms = rooms_reached(dmap)
+        if len(rooms) < MIN_ROOMS:
+            return Solution(
+                False,
+                f"the part of the map reachable from the start spans {len(rooms)} room(s), fewer than "
+                f"{MIN_ROOMS}: its other rooms are reached by stair passages, bombable walls or items the game "
+                f"does not model, so the derived exit would be in the start room",
+            )
+    return plan
+
+
 @functools.lru_cache(maxsize=128)
 def _solve_rows(rows: tuple[str, ...]) -> Solution:
-    parts = _compile_rows(rows)
-    return solve_from(DungeonMap("", *parts), parts[1], parts[3])
+    return _verdict(DungeonMap("", *_compile_rows(rows)))
 
 
 def solve(level: Level | DungeonMap) -> Solution:
-    """Is ``level`` completable (start -> reachable treasures -> exit), and by which actions (cached by tiles)."""
+    """Is ``level`` completable (start -> reachable treasures -> exit), and by which actions (cached by tiles).
+
+    A map whose exit the rules derived (no ``E`` tile) is also refused when its reachable part spans fewer than
+    :data:`MIN_ROOMS` rooms."""
     if isinstance(level, DungeonMap):
-        return solve_from(level, level.start, level.treasures)
+        return _verdict(level)
     compile_map(level)  # raises a LevelError that names the level
     return _solve_rows(level.rows)

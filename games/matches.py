@@ -768,7 +768,7 @@ class DungeonMatch(Match):
     def reset(self) -> None:
         self._seed = self._next_seed()
         self.obs, self.info = self.env.reset(seed=self._seed)
-        self.level_id = self.env._level.name if getattr(self.env, "_level", None) is not None else None
+        self.level_id = self.env.level.name
         self.helper.reset()
         self.treasures_total = int(self.info["treasures_left"])
         self.collected = 0
@@ -835,7 +835,7 @@ class DungeonMatch(Match):
         return events
 
     def frame(self) -> Any:
-        return _env_surface(self.env)
+        return self.env.draw_surface()
 
     def score_text(self) -> str:
         return (f"treasure {self.collected}   hp {self.info['hp']}   left {self.info['treasures_left']}   "

@@ -30,6 +30,8 @@ from envs.dungeon_solver import (
     UP,
     VGLC_LEGEND,
     compile_map,
+    reachable,
+    rooms_reached,
     solve,
 )
 from envs.level import Level, LevelError, LevelListSource, load_level, load_levels
@@ -373,9 +375,86 @@ def test_corpus_maps_load_and_completable_ones_replay(vglc_root):
         else:
             with pytest.raises(LevelError, match=f"'{level.name}' is not completable"):
                 DungeonEnv(level=level)
-    # The honest count under the documented rules (fixed blocks, impassable water, no stair passages, exit on
-    # the farthest stair): see benchmarks/dungeon_corpus.py for the reasons per map.
-    assert completable == ["tloz3_1"]
+    # The honest count under the documented rules (fixed blocks, impassable water, no stair passages; derived
+    # goals inside the part reachable from the start, which must span at least 2 rooms): tloz9_1 and tloz9_2
+    # reach one room only. See benchmarks/dungeon_corpus.py for the numbers per map.
+    assert completable == [
+        "tloz1_1", "tloz1_2", "tloz2_1", "tloz2_2", "tloz3_1", "tloz3_2", "tloz4_1", "tloz4_2",
+        "tloz5_1", "tloz5_2", "tloz6_1", "tloz6_2", "tloz7_1", "tloz7_2", "tloz8_1", "tloz8_2",
+    ]  # fmt: skip
+
+
+def test_corpus_derived_goals_lie_in_the_reachable_part(vglc_root):
+    for level in _corpus(vglc_root):
+        dmap = compile_map(level)
+        dist = reachable(dmap)
+        assert dmap.derived_exit and dmap.exit in dist, level.name
+        assert all(t in dist for t in dmap.treasures), level.name
+        if solve(level).completable:
+            assert len(rooms_reached(dmap)) >= 2
+            assert dmap.room_of[dmap.exit] != dmap.room_of[dmap.start], level.name
+
+
+# ----------------------------------------------------------------------------- derived goals of plain maps
+
+
+def test_derived_exit_is_the_farthest_reachable_stair_not_an_unreachable_one():
+    # Start room (entrance door up, off the map) -> room 2 (stair near its door) -> room 3 (stair far away);
+    # room 4 holds a stair farther from the start but no door leads there: it must not be the exit.
+    first = room(interior(), "UR")
+    second = room(interior(S="1,1"), "LR")
+    third = room(interior(S="11,6"), "L")
+    fourth = room(interior(S="11,6"))
+    level = side_by_side(first, second, third, fourth, name="stairs")
+    dmap = compile_map(level)
+    assert dmap.derived_exit and dmap.rc(dmap.exit) == (13, 30)  # the third room's stair, not (13, 41)
+    verdict = solve(level)
+    assert verdict.completable
+    replay_exactly(level)
+
+
+def test_derived_exit_without_stairs_is_the_farthest_floor_in_another_room():
+    level = side_by_side(room(interior(), "UR"), room(interior(B="4,1 5,1 6,1 7,1"), "L"), name="no-stairs")
+    dmap = compile_map(level)
+    assert dmap.room_of[dmap.exit] == 1 and dmap.codes.flat[dmap.exit] == 1  # floor of the second room
+    assert max(reachable(dmap).values()) == reachable(dmap)[dmap.exit]
+    replay_exactly(level)
+
+
+def test_derived_treasures_sit_in_reachable_dead_ends():
+    # A corridor of rooms with a side room hanging off the middle one: the side room is the dead end.
+    top = [room(interior(), "UR"), room(interior(), "LRD"), room(interior(S="11,6"), "L")]
+    bottom = [room(interior()), room(interior(), "U"), room(interior())]
+    rows = tuple("".join(ch for g in top for ch in g[r]) for r in range(16))
+    rows += tuple("".join(ch for g in bottom for ch in g[r]) for r in range(16))
+    level = Level(rows, "side-room")
+    dmap = compile_map(level)
+    assert [dmap.room_of[t] for t in dmap.treasures] == [4]
+    plan = solve(level)
+    assert plan.completable and plan.treasures == dmap.treasures
+
+
+def test_plain_map_whose_reachable_part_is_one_room_is_refused():
+    # The entrance room's only other door is bricked up: the stair next door cannot be reached.
+    level = side_by_side(room(interior(), "U"), room(interior(S="5,3"), "L"), name="one-room")
+    verdict = solve(level)
+    assert not verdict.completable and "1 room(s), fewer than 2" in verdict.reason
+    with pytest.raises(LevelError, match="'one-room' is not completable"):
+        DungeonEnv(level=level)
+    # The same one room with an explicit exit is the author's choice and stays playable.
+    assert solve(one_room(A="5,3")).completable
+
+
+def test_level_property_and_draw_surface():
+    env = DungeonEnv(level=SHIPPED[0], render_mode="rgb_array")
+    with pytest.raises(RuntimeError):
+        env.level  # noqa: B018 - the property raises before the first reset
+    env.reset(seed=0)
+    assert env.level is SHIPPED[0] or env.level.rows == SHIPPED[0].rows
+    surface = env.draw_surface()
+    assert surface.get_size() == (env.render().shape[1], env.render().shape[0])
+    with pytest.raises(AttributeError):
+        env.level = SHIPPED[1]
 
 
 # ------------------------------------------------------------------------------ the solver rejects broken maps
