@@ -27,7 +27,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from envs import rng
-from envs.snake_planner import GreedySnakePolicy
+from envs.snake_planner import GreedySnakePolicy, choose_move
 
 try:  # PettingZoo is a project dependency; the versus ParallelEnv view needs it.
     from pettingzoo import ParallelEnv
@@ -145,6 +145,19 @@ def _mask_table() -> np.ndarray:
 
 _MASKS = _mask_table()
 _MASK_ROWS = tuple(_MASKS[d] for d in range(4))  # read-only views, handed out as info["action_mask"]
+
+_COUNTER_MIX: list[np.ndarray] = []  # mix64 of the counters 0 .. 2**16 - 1, built on first use
+
+
+def _draw_array(keys: np.ndarray, counters: np.ndarray) -> np.ndarray:
+    """``rng.draw_array(keys, counters)`` bit for bit; the inner ``mix64(counter)`` of small (int64) counters
+    comes from a table, which halves the cost of the batched env's draws."""
+    if not _COUNTER_MIX:
+        _COUNTER_MIX.append(rng.mix64_array(np.arange(1 << 16, dtype=np.uint64)))
+    table = _COUNTER_MIX[0]
+    if counters.size == 0 or counters.max() >= len(table):
+        return rng.draw_array(keys, counters)
+    return rng.mix64_array(keys ^ table.take(counters))
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -572,8 +585,13 @@ class SnakeVectorEnv(VectorEnv):
 
     Observations: by default each call returns a fresh ``(num_envs, 6, size, size)`` uint8 array, as Gymnasium's
     vector envs do. ``copy=False`` returns the env's own buffer instead, updated in place by the next ``step``:
-    faster at large batches (copying 3.5 MB per step at 4096 envs costs about as much as the step), safe for a
+    faster at large batches (copying 3.5 MB per step at 4096 envs is about a third of the step), safe for a
     trainer that copies into its rollout buffer at once, wrong for one that keeps references.
+
+    Speed: a step is a fixed number of numpy calls over the env axis: gathers/scatters at flat indices into one
+    code array and one observation array (four observation bits and two codes change per env), lookup tables
+    indexed by ``4 * heading + action`` or by a code, and the rare cases (envs that die, restart or eat) as
+    small index arrays. Envs that must not move take a "stay" turn instead of a separate code path.
     ``infos`` holds per-env arrays ``length``, ``score``, ``illegal_action`` and ``action_mask``
     (``(num_envs, 4)``); every env has every key, so there are no ``_key`` masks.
     """
@@ -618,23 +636,46 @@ class SnakeVectorEnv(VectorEnv):
         self._w, self._nn, self._cells = w, nn, w * w
         self._obs2pad = _interior_to_padded(n)
         self._floor = _checker(n)
-        self._delta = np.array(delta, dtype=np.intp)
-        self._delta_obs = np.array([-n, 1, n, -1], dtype=np.intp)
-        # Lookup tables indexed by a board code (only body codes are ever looked up where it matters).
-        self._delta_of_code = np.zeros(256, dtype=np.intp)
-        self._delta_of_code[BODY : BODY + 4] = delta
-        self._delta_obs_of_code = np.zeros(256, dtype=np.intp)
-        self._delta_obs_of_code[BODY : BODY + 4] = self._delta_obs
-        # Offset of a code's obs plane: head -> plane 0, body d -> plane 1 + d.
-        self._plane_of_code = np.zeros(256, dtype=np.intp)
-        self._plane_of_code[HEAD : BODY + 4] = np.arange(5) * nn
-        self._body_plane = (1 + np.arange(4, dtype=np.intp)) * nn
-        self._mask_bits = _MASKS.view(np.uint32).ravel()  # row d of the mask table as one 4-byte word
-        # Move table: index 4 * heading + action -> the move made (a reverse keeps going straight).
-        self._move_of = np.array(
-            [d if (a ^ d) == 2 else a for d in range(4) for a in range(4)], dtype=np.intp
-        )
+        delta_obs = [-n, 1, n, -1]
+        # Per-turn tables, indexed by ``turn = 4 * heading + action``; a reverse keeps going straight. Turns
+        # ``16 + 4 * heading`` (any action bits) are "stay": the snake keeps its cells and its head is rewritten
+        # as it was, so envs that must not move take the same code path as the others.
+        move = [d if (a ^ d) == 2 else a for d in range(4) for a in range(4)]
+        stay = [d for d in range(4) for _ in range(4)]
+        self._move4_of = np.array([4 * m for m in move + stay], dtype=np.intp)  # new heading, times 4
+        self._step_of = np.array([delta[m] for m in move] + [0] * 16, dtype=np.intp)  # padded board
+        self._step_obs_of = np.array([delta_obs[m] for m in move] + [0] * 16, dtype=np.intp)  # obs plane
+        self._neck_plane_of = np.array([(1 + m) * nn for m in move] + [0] * 16, dtype=np.intp)
+        self._neck_code_of = np.array([BODY + m for m in move] + [HEAD] * 16, dtype=np.uint8)
         self._illegal_of = np.array([(a ^ d) == 2 for d in range(4) for a in range(4)], dtype=bool)
+        # Per-code tables for the tail cell (a body code; EMPTY stands for "the tail stays").
+        self._tail_step_of = np.zeros(256, dtype=np.intp)
+        self._tail_step_of[BODY : BODY + 4] = delta
+        self._tail_step_obs_of = np.zeros(256, dtype=np.intp)
+        self._tail_step_obs_of[BODY : BODY + 4] = delta_obs
+        self._tail_plane_of = np.zeros(256, dtype=np.intp)
+        self._tail_plane_of[BODY : BODY + 4] = (1 + np.arange(4)) * nn
+        # A new snake heading d: its (head, neck, tail) cells relative to the head, their codes and obs bits, as
+        # flat (3, 4) tables: entry [k, d] at 4 * k + d (batched code keeps the short axis first: numpy is slow
+        # on many short rows).
+        ahead = range(4)
+        self._start_cells = np.array(
+            [0] * 4 + [-delta[d] for d in ahead] + [-2 * delta[d] for d in ahead], dtype=np.intp
+        )
+        self._start_codes = np.array([HEAD] * 4 + [BODY + d for d in ahead] * 2, dtype=np.uint8)
+        self._start_bits = np.array(
+            [0] * 4
+            + [(1 + d) * nn - delta_obs[d] for d in ahead]
+            + [(1 + d) * nn - 2 * delta_obs[d] for d in ahead],
+            dtype=np.intp,
+        )
+        self._start_tail_obs = np.array([-2 * delta_obs[d] for d in ahead], dtype=np.intp)
+        self._rows3 = np.array([[0], [4], [8]], dtype=np.intp)  # + heading: the flat index of [k, heading]
+        # Row d of the mask table as one 4-byte word, at index 4 * d (headings are stored times 4).
+        self._mask_words = np.zeros(16, dtype=np.uint32)
+        self._mask_words[::4] = _MASKS.view(np.uint32).ravel()
+        self._three_draws = np.arange(3, dtype=np.int64)[:, None]
+        self._no_envs = np.zeros(0, dtype=np.intp)
 
         self._codes = np.zeros(e * self._cells, dtype=np.uint8)
         self._codes2d = self._codes.reshape(e, self._cells)
@@ -643,17 +684,24 @@ class SnakeVectorEnv(VectorEnv):
         envs = np.arange(e, dtype=np.intp)
         self._code_off = envs * self._cells
         self._obs_off = envs * (N_CHANNELS * nn)
-        self._head = np.zeros(e, dtype=np.intp)  # padded cell
-        self._head_obs = np.zeros(e, dtype=np.intp)  # same cell as an index into one obs plane
+        # Head and tail as flat indices into ``_codes`` (padded cells) and into ``_obs_flat`` (plane 0).
+        self._head = np.zeros(e, dtype=np.intp)
+        self._head_obs = np.zeros(e, dtype=np.intp)
         self._tail = np.zeros(e, dtype=np.intp)
         self._tail_obs = np.zeros(e, dtype=np.intp)
-        self._dir = np.zeros(e, dtype=np.intp)
+        self._dir4 = np.zeros(e, dtype=np.intp)  # heading times 4: ``dir4 | action`` indexes the turn tables
         self._length = np.zeros(e, dtype=np.intp)
-        self._steps = np.zeros(e, dtype=np.intp)
-        self._since_food = np.zeros(e, dtype=np.intp)
+        self._left = np.zeros(e, dtype=np.intp)  # steps until truncation (max_steps or starvation)
+        self._last = np.zeros(e, dtype=np.intp)  # value of ``_t`` at which max_steps truncates the episode
+        self._t = 0  # step() calls so far
         self._done = np.zeros(e, dtype=bool)
         self._keys: np.ndarray | None = None
-        self._counters = np.zeros(e, dtype=np.uint64)
+        self._counters = np.zeros(e, dtype=np.int64)
+
+    @property
+    def _dir(self) -> np.ndarray:
+        """Heading per env (0 up, 1 right, 2 down, 3 left)."""
+        return self._dir4 >> 2
 
     def reset(self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None):
         e = self.num_envs
@@ -669,112 +717,96 @@ class SnakeVectorEnv(VectorEnv):
             base = int(np.random.default_rng().integers(2**62))
             self._keys = rng.key_from_seed_array(np.arange(e, dtype=np.int64) + base)
             self._counters[:] = 0
-        self._reset_envs(np.arange(e, dtype=np.intp))
+        self._respawn(np.arange(e, dtype=np.intp), self._no_envs)
+        self._done[:] = False
         return self._observation(), self._infos(np.zeros(e, dtype=bool))
 
     def step(self, actions: Any):
         if self._keys is None:
             raise RuntimeError("SnakeVectorEnv: call reset() before step()")
         a = np.asarray(actions)
-        if a.shape != (self.num_envs,) or a.dtype.kind not in "iu" or a.min() < 0 or a.max() > 3:
+        # One reduction checks the range: OR-ing ints is negative if any is, and > 3 if any is.
+        if a.shape != (self.num_envs,) or a.dtype.kind not in "iu" or not 0 <= np.bitwise_or.reduce(a) <= 3:
             raise ValueError(
                 f"actions must be {self.num_envs} ints in {self.single_action_space}, got {actions!r}"
             )
-        # Every env moves without masks (cheap), then the rare ones that must not have moved are repaired:
-        # envs that died get their observation bits and head/tail back (their board is rebuilt at the next
-        # reset), envs that ate get their tail back, envs pending a reset (NEXT_STEP) are reset last.
+        if a.dtype != np.intp:
+            a = a.astype(np.intp)
+        # Every env moves with a handful of gathers, four obs scatters and two code scatters. Envs whose snake
+        # must not move (it dies now, or the env only restarts this step) take the "stay" turn, which rewrites
+        # their head as it was; envs that eat keep their tail.
+        self._t += 1
+        codes, obs, nn = self._codes, self._obs_flat, self._nn
         pending = self._done
-        codes, obs = self._codes, self._obs_flat
-        code_off, obs_off, nn = self._code_off, self._obs_off, self._nn
-        d, head, head_obs, tail, tail_obs = self._dir, self._head, self._head_obs, self._tail, self._tail_obs
-
-        turn = (d << 2) | a
-        move = self._move_of.take(turn)
+        head, head_obs, tail = self._head, self._head_obs, self._tail
+        turn = self._dir4 | a
+        q = head + self._step_of.take(turn)
+        tail_code = codes.take(tail).astype(np.intp)
+        codes[tail] = EMPTY  # the tail leaves first, so the head may enter its cell
+        cq = codes.take(q)
         illegal = self._illegal_of.take(turn)
-        q = head + self._delta.take(move)
-        gq = q + code_off
-        cq = codes.take(gq)
-        gt = tail + code_off
-        ct = codes.take(gt)
-        eat = cq == FOOD
-        die = (cq >= WALL) & (q != tail)
+        die = cq >= WALL
+        frozen = (die | pending).nonzero()[0]
+        restart = self._no_envs
+        if len(frozen):
+            turn[frozen] |= 16
+            q[frozen] = head[frozen]
+            codes[tail[frozen]] = tail_code[frozen]
+            tail_code[frozen] = EMPTY
+            self._left[frozen] = 1 << 30  # never truncated (ended, or restarting with a fresh count)
+            restart = frozen[pending[frozen]]
+            if len(restart):  # these envs only restart (NEXT_STEP autoreset): nothing they do counts
+                cq[restart] = EMPTY
+                die[restart] = illegal[restart] = False
+        eaters = (cq == FOOD).nonzero()[0]
+        if len(eaters):  # growing: the tail stays
+            codes[tail[eaters]] = tail_code[eaters]
+            tail_code[eaters] = EMPTY
+        new_head_obs = head_obs + self._step_obs_of.take(turn)
+        # A tail that stays clears plane 0 at its own cell (only the head is ever set there): a no-op.
+        obs[self._tail_obs + self._tail_plane_of.take(tail_code)] = 0
+        obs[head_obs] = 0
+        obs[head_obs + self._neck_plane_of.take(turn)] = 1
+        obs[new_head_obs] = 1
+        # The new head's own code is written lazily (as the neck code, next step): nothing reads it before
+        # then except food placement, which only runs where the head just ate (the cell still reads FOOD), and
+        # pixel frames, which write it first (``_mark_heads``).
+        codes[head] = self._neck_code_of.take(turn)
+        self._tail += self._tail_step_of.take(tail_code)
+        self._tail_obs += self._tail_step_obs_of.take(tail_code)
+        self._head, self._head_obs, self._dir4 = q, new_head_obs, self._move4_of.take(turn)
 
-        # Tail leaves its cell and steps toward the head along its own body code.
-        tail_bit = obs_off + self._plane_of_code.take(ct) + tail_obs
-        obs[tail_bit] = 0
-        codes[gt] = EMPTY
-        new_tail = tail + self._delta_of_code.take(ct)
-        new_tail_obs = tail_obs + self._delta_obs_of_code.take(ct)
-        # Old head becomes a body segment pointing at the new head.
-        old_head_bit = obs_off + head_obs
-        body_bit = old_head_bit + self._body_plane.take(move)
-        obs[old_head_bit] = 0
-        obs[body_bit] = 1
-        codes[head + code_off] = BODY + move
-        # New head (a lookup, not head_obs + delta: a wall cell maps inside the env's own row).
-        codes[gq] = HEAD
-        new_head_obs = self._pad2obs.take(q)
-        new_head_bit = obs_off + new_head_obs
-        obs[new_head_bit] = 1
-        self._steps += 1
-        self._since_food += 1
-
-        if die.any():  # undo the four obs writes in reverse order; keep head, tail and heading
-            dead = np.flatnonzero(die)
-            obs[new_head_bit[dead]] = 0
-            obs[body_bit[dead]] = 0
-            obs[old_head_bit[dead]] = 1
-            obs[tail_bit[dead]] = 1
-            q[dead], move[dead], new_head_obs[dead] = head[dead], d[dead], head_obs[dead]
-            new_tail[dead], new_tail_obs[dead] = tail[dead], tail_obs[dead]
-        food_envs = None
-        if eat.any():  # growing: the tail stays, the food is gone
-            eaters = np.flatnonzero(eat)
-            new_tail[eaters], new_tail_obs[eaters] = tail[eaters], tail_obs[eaters]
-            codes[gt[eaters]] = ct[eaters]
-            obs[tail_bit[eaters]] = 1
-            obs[new_head_bit[eaters] + FOOD_CHANNEL * nn] = 0
-            self._length[eaters] += 1
-            self._since_food[eaters] = 0
-            food_envs = eaters[~pending[eaters]]
-        self._head, self._head_obs, self._tail, self._tail_obs, self._dir = (
-            q,
-            new_head_obs,
-            new_tail,
-            new_tail_obs,
-            move,
-        )
-
+        left = self._left
+        left -= 1
         terminated = die
-        if food_envs is not None:
-            full = self._length[food_envs] >= nn
-            if full.any():
-                terminated = die.copy()
-                terminated[food_envs[full]] = True
-                food_envs = food_envs[~full]
-        truncated = (self._steps >= self.max_steps) | (self._since_food >= self.starvation_steps)
-        truncated &= ~terminated
-        reward = eat.astype(np.float32)
-        reward -= die
-        if pending.any():
-            restart = np.flatnonzero(pending)
-            terminated[restart] = truncated[restart] = illegal[restart] = False
-            reward[restart] = 0.0
-            self._reset_envs(restart, place_food=False)
-            food_envs = restart if food_envs is None else np.concatenate([food_envs, restart])
-        if food_envs is not None:
-            self._place_food(food_envs)
+        reward = np.subtract(0.0, die, dtype=np.float32)
+        fed = eaters
+        if len(eaters):
+            reward[eaters] = 1.0
+            obs[new_head_obs[eaters] + FOOD_CHANNEL * nn] = 0
+            length = self._length[eaters] + 1
+            self._length[eaters] = length
+            left[eaters] = np.minimum(self._last[eaters] - self._t, self.starvation_steps)
+            full = length >= nn
+            if full.any():  # the food just eaten was the last free cell: a win
+                terminated[eaters[full]] = True
+                left[eaters[full]] = 1 << 30
+                fed = eaters[~full]
+        if len(restart) or len(fed):
+            self._respawn(restart, fed)
+        truncated = left <= 0  # never where terminated (see above)
         self._done = terminated | truncated
         return self._observation(), reward, terminated, truncated, self._infos(illegal)
 
     def action_masks(self) -> np.ndarray:
         """``(num_envs, 4)`` bool: legal actions per env (all but reversing into the neck)."""
-        return self._mask_bits.take(self._dir).view(bool).reshape(self.num_envs, 4)
+        return self._mask_words.take(self._dir4).view(bool).reshape(self.num_envs, 4)
 
     def render(self):
         """A tuple with one ``(H, W, 3)`` uint8 frame per env (numpy palette frames, upscaled)."""
         if self.render_mode != "rgb_array":
             return None
+        self._mark_heads()
         return tuple(
             np.repeat(np.repeat(_pixels(self._codes2d[i], self._floor, _PALETTE, self.size), 2, 0), 2, 1)
             for i in range(self.num_envs)
@@ -782,41 +814,64 @@ class SnakeVectorEnv(VectorEnv):
 
     # -- internals ---------------------------------------------------------------------------------------------
 
-    def _reset_envs(self, idx: np.ndarray, place_food: bool = True) -> None:
-        """Start new episodes in envs ``idx`` with the same draws as ``SnakeEnv.reset``."""
+    def _respawn(self, restart: np.ndarray, fed: np.ndarray) -> None:
+        """New episodes in envs ``restart`` and new food in envs ``fed`` (which just ate), from one batch of draws.
+
+        Draw for draw what ``SnakeEnv`` does: a reset takes one draw for the snake, food takes rejection-sampling
+        draws (up to ``FOOD_TRIES``, then the k-th free cell). Three consecutive draws per env are made at once:
+        for ``restart`` from its counter (snake, then two food candidates), for ``fed`` from one before its
+        counter (the first goes unused). Both food candidates taken is rare and handled one draw at a time.
+        Arrays here are ``(k, envs)``: numpy is slow on many short rows.
+        """
+        r = len(restart)
+        idx = restart if not len(fed) else fed if not r else np.concatenate([restart, fed])
+        base = self._counters[idx]
+        base[r:] -= 1  # an env that ate has drawn at least once (for its snake)
+        draws = _draw_array(self._keys[idx], base + self._three_draws)
+        if r:
+            self._lay_snakes(restart, draws[0, :r])
+        spots = (draws[1:] % self._nn).astype(np.intp)  # the two candidates, as interior cells
+        cells = self._obs2pad.take(spots)  # and as padded cells
+        cells += self._code_off[idx]
+        free = self._codes.take(cells) == EMPTY
+        first = free[0]
+        self._counters[idx] = base + 3 - first  # one food draw used if the first cell was free
+        ok = first | free[1]
+        cell = np.where(first, cells[0], cells[1])
+        spot = np.where(first, spots[0], spots[1])
+        if not ok.all():
+            self._retry_food(idx[~ok])
+            idx, cell, spot = idx[ok], cell[ok], spot[ok]
+        self._codes[cell] = FOOD
+        spot += self._obs_off[idx]
+        self._obs_flat[spot + FOOD_CHANNEL * self._nn] = 1
+
+    def _lay_snakes(self, idx: np.ndarray, bits: np.ndarray) -> None:
+        """Fresh boards with a length-3 snake (no food yet) in envs ``idx``, as ``SnakeEnv.reset`` lays them."""
         n, w = self.size, self._w
         self._codes2d[idx] = self._board
         self._obs[idx] = 0
-        bits = rng.draw_array(self._keys[idx], self._counters[idx])
-        self._counters[idx] += 1
         d = (bits & 3).astype(np.intp)
-        hr = 2 + ((bits >> 8) % (n - 4)).astype(np.intp)
-        hc = 2 + ((bits >> 32) % (n - 4)).astype(np.intp)
-        head = (hr + 1) * w + hc + 1
-        head_obs = hr * n + hc
-        b1, b2 = head - self._delta[d], head - 2 * self._delta[d]
-        off = self._code_off[idx]
-        self._codes[off + b2] = BODY + d
-        self._codes[off + b1] = BODY + d
-        self._codes[off + head] = HEAD
-        ooff, plane = self._obs_off[idx], self._body_plane[d]
-        dobs = self._delta_obs[d]
-        self._obs_flat[ooff + plane + head_obs - dobs] = 1
-        self._obs_flat[ooff + plane + head_obs - 2 * dobs] = 1
-        self._obs_flat[ooff + head_obs] = 1
-        self._head[idx], self._head_obs[idx], self._dir[idx] = head, head_obs, d
-        self._tail[idx], self._tail_obs[idx] = b2, head_obs - 2 * dobs
+        hr = (bits >> 8) % (n - 4)  # the head is at (2 + hr, 2 + hc)
+        hc = (bits >> 32) % (n - 4)
+        head = (hr * w + hc).astype(np.intp)
+        head += self._code_off[idx] + (3 * w + 3)
+        head_obs = (hr * n + hc).astype(np.intp)
+        head_obs += self._obs_off[idx] + (2 * n + 2)
+        k = d + self._rows3  # (3, envs): head, neck, tail
+        self._codes[head + self._start_cells.take(k)] = self._start_codes.take(k)
+        self._obs_flat[head_obs + self._start_bits.take(k)] = 1
+        self._head[idx], self._head_obs[idx], self._dir4[idx] = head, head_obs, d << 2
+        self._tail[idx] = head + self._start_cells.take(d + 8)
+        self._tail_obs[idx] = head_obs + self._start_tail_obs.take(d)
         self._length[idx] = START_LENGTH
-        self._steps[idx] = 0
-        self._since_food[idx] = 0
-        self._done[idx] = False
-        if place_food:
-            self._place_food(idx)
+        self._left[idx] = min(self.max_steps, self.starvation_steps)
+        self._last[idx] = self._t + self.max_steps
 
-    def _place_food(self, idx: np.ndarray) -> None:
-        """Food on a uniformly random free cell of each env in ``idx`` (boards with at least one free cell)."""
+    def _retry_food(self, idx: np.ndarray) -> None:
+        """Food for envs whose first two candidate cells were taken: the remaining draws, then the k-th cell."""
         nn = self._nn
-        for _ in range(FOOD_TRIES):
+        for _ in range(FOOD_TRIES - 2):
             if len(idx) == 0:
                 return
             draws = rng.draw_array(self._keys[idx], self._counters[idx])
@@ -832,19 +887,26 @@ class SnakeVectorEnv(VectorEnv):
             self._put_food(idx, np.argmax(cumfree > k.astype(np.intp)[:, None], axis=1))
 
     def _put_food(self, idx: np.ndarray, cell: np.ndarray) -> None:
+        """Food in envs ``idx`` on padded cells ``cell``."""
         self._codes[self._code_off[idx] + cell] = FOOD
         self._obs_flat[self._obs_off[idx] + FOOD_CHANNEL * self._nn + self._pad2obs[cell]] = 1
 
     def _observation(self) -> np.ndarray:
         if self.obs_type == "vector":
             return self._obs.copy() if self.copy else self._obs
+        self._mark_heads()
         frames = _pixels(self._codes2d, self._floor, _PALETTE, self.size)
         return frames.reshape(self.num_envs, *self.single_observation_space.shape)
 
+    def _mark_heads(self) -> None:
+        """Write the head code ``step`` leaves out (see there); needed only to draw the boards."""
+        self._codes[self._head] = HEAD
+
     def _infos(self, illegal: np.ndarray) -> dict[str, np.ndarray]:
+        length = self._length.copy()
         return {
-            "length": self._length.copy(),
-            "score": self._length - START_LENGTH,
+            "length": length,
+            "score": length - START_LENGTH,
             "action_mask": self.action_masks(),
             "illegal_action": illegal,
         }
@@ -880,6 +942,12 @@ class _VersusGame:
         self.since_food = 0
         self.scores = [0, 0]
         self.over = True
+        # Flat obs index of a body cell minus the cell, by (next segment - cell): own snake, then the other.
+        nn = size * size
+        self._body_planes = tuple(
+            {-size: base + nn, 1: base + 2 * nn, size: base + 3 * nn, -1: base + 4 * nn}
+            for base in (0, 5 * nn)
+        )
 
     def reset(self, np_random: np.random.Generator) -> None:
         n = self.size
@@ -896,12 +964,18 @@ class _VersusGame:
         self._place_food(np_random)
 
     def _place_food(self, np_random: np.random.Generator) -> bool:
-        taken = set(self.snakes[0]) | set(self.snakes[1])
-        free = [c for c in range(self.size * self.size) if c not in taken]
+        """Food on a uniformly random free cell: the k-th free cell, found by stepping over the taken ones."""
+        taken = sorted(set(self.snakes[0]) | set(self.snakes[1]))
+        free = self.size * self.size - len(taken)
         if not free:
             self.food = None
             return False
-        self.food = free[int(np_random.integers(len(free)))]
+        cell = int(np_random.integers(free))
+        for t in taken:
+            if t > cell:
+                break
+            cell += 1
+        self.food = cell
         return True
 
     def action_mask(self, who: int) -> np.ndarray:
@@ -972,12 +1046,11 @@ class _VersusGame:
         flat = np.zeros(VS_CHANNELS * nn, dtype=np.uint8)
         index = []
         for k, body in enumerate((self.snakes[who], self.snakes[1 - who])):
-            base = 5 * k * nn
-            cells = list(body)
-            if cells:
-                index.append(base + cells[0])
-            for j in range(1, len(cells)):
-                index.append(base + (1 + _step_direction(n, cells[j], cells[j - 1])) * nn + cells[j])
+            if body:
+                plane = self._body_planes[k]
+                cells = list(body)
+                index.append(5 * k * nn + cells[0])
+                index += [plane[b - a] + a for a, b in zip(cells[1:], cells)]  # a's next segment is b
         if self.food is not None:
             index.append(10 * nn + self.food)
         flat[index] = 1
@@ -1146,14 +1219,19 @@ class SnakeVersusEnv(gym.Env):
         a = _coerce_action(action, self.action_space)
         if self._game.over:
             raise RuntimeError("SnakeVersusEnv: the episode has ended; call reset() before step()")
-        # The greedy planner reads vector observations whatever this env's obs_type.
-        opp_obs_type = "vector" if isinstance(self._player, GreedySnakePolicy) else self.obs_type
-        opp_info = self._game.info(1)
-        opp_action = self._player.act(self._game.observation(1, opp_obs_type), opp_info)
-        try:
-            b = _coerce_action(opp_action, self.action_space)
-        except ValueError as err:
-            raise ValueError(f"opponent {self._player!r} returned an invalid action: {err}") from None
+        game = self._game
+        if type(self._player) is GreedySnakePolicy:
+            # What ``act`` would read back from the vector observation, without building and parsing it.
+            own, other = game.snakes[1], game.snakes[0]
+            b = choose_move(self.size, list(own), game.food, [list(other)] if other else []) if own else 0
+        else:
+            # The greedy planner reads vector observations whatever this env's obs_type.
+            opp_obs_type = "vector" if isinstance(self._player, GreedySnakePolicy) else self.obs_type
+            opp_action = self._player.act(game.observation(1, opp_obs_type), game.info(1))
+            try:
+                b = _coerce_action(opp_action, self.action_space)
+            except ValueError as err:
+                raise ValueError(f"opponent {self._player!r} returned an invalid action: {err}") from None
         rewards, terminated, truncated, illegal, _ = self._game.step((a, b), self.np_random)
         if self.render_mode == "human":
             self._show()

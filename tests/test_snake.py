@@ -14,8 +14,9 @@ from pettingzoo.test import parallel_api_test
 
 from agents.base import Agent
 from agents.snake_bot import SnakeGreedyBot
-from envs.snake import SnakeEnv, SnakeVectorEnv, SnakeVersusEnv, SnakeVersusParallelEnv
-from envs.snake_planner import parse_observation
+from envs import rng
+from envs.snake import SnakeEnv, SnakeVectorEnv, SnakeVersusEnv, SnakeVersusParallelEnv, _draw_array
+from envs.snake_planner import GreedySnakePolicy, parse_observation
 
 UP, RIGHT, DOWN, LEFT = 0, 1, 2, 3
 STEP = {UP: (-1, 0), RIGHT: (0, 1), DOWN: (1, 0), LEFT: (0, -1)}
@@ -311,6 +312,43 @@ def test_batched_copy_flag_and_pixels():
     np.testing.assert_array_equal(obs[1], single)
 
 
+def test_batched_pixels_match_single_envs_through_deaths_and_food():
+    """Pixel frames come from the code boards, so this checks the boards (incl. heads and dead snakes) too."""
+    vec = SnakeVectorEnv(6, obs_type="pixels", size=7, starvation_steps=40)
+    singles = [SnakeEnv(obs_type="pixels", size=7, starvation_steps=40) for _ in range(6)]
+    vobs, _ = vec.reset(seed=3)
+    for i, env in enumerate(singles):
+        np.testing.assert_array_equal(vobs[i], env.reset(seed=3 + i)[0])
+    bot, rngs, done = SnakeGreedyBot(), np.random.default_rng(0), [False] * 6
+    shadows = [SnakeEnv(size=7, starvation_steps=40) for _ in range(6)]  # vector twins, for the bot to read
+    sobs = [env.reset(seed=3 + i) for i, env in enumerate(shadows)]
+    ended = 0
+    for t in range(300):
+        actions = np.array(
+            [bot.act(*sobs[i]) if rngs.random() < 0.8 else int(rngs.integers(4)) for i in range(6)]
+        )
+        vobs, vrew, vterm, vtrunc, _ = vec.step(actions)
+        for i in range(6):
+            if done[i]:
+                obs, reward, term, trunc, _ = singles[i].reset()[0], 0.0, False, False, None
+                sobs[i] = shadows[i].reset()
+            else:
+                obs, reward, term, trunc, _ = singles[i].step(int(actions[i]))
+                o, _, _, _, info = shadows[i].step(int(actions[i]))
+                sobs[i] = (o, info)
+            np.testing.assert_array_equal(vobs[i], obs, err_msg=f"step {t} env {i}")
+            assert (vrew[i], vterm[i], vtrunc[i]) == (reward, term, trunc)
+            done[i] = term or trunc
+            ended += term or trunc
+    assert ended > 10
+
+
+def test_batched_draws_match_the_shared_generator():
+    keys = rng.key_from_seed_array(np.arange(5, dtype=np.int64))
+    for counters in (np.array([0, 1, 7, 500, 65535]), np.array([[3, 70000, 2, 9, 1 << 40]] * 2)):
+        np.testing.assert_array_equal(_draw_array(keys, counters), rng.draw_array(keys, counters))
+
+
 # -- versus -----------------------------------------------------------------------------------------------------
 
 
@@ -412,6 +450,28 @@ def test_versus_opponents_play_deterministically(opponent):
                 return total, steps, info["length"], info["opponent_length"]
 
     assert rollout() == rollout()
+
+
+def test_versus_greedy_opponent_plays_as_the_policy_on_its_observation():
+    """The env runs its built-in planner on its own state (no observation built and parsed); a policy object
+    that reads the observation must make the very same moves."""
+
+    class ReadsObservation(GreedySnakePolicy):  # a subclass: the env hands it the observation
+        pass
+
+    for seed in range(3):
+        runs = []
+        for opponent in ("greedy", ReadsObservation()):
+            env, bot = SnakeVersusEnv(opponent=opponent, size=9), SnakeGreedyBot()
+            obs, info = env.reset(seed=seed)
+            trace = []
+            for t in range(400):
+                obs, reward, terminated, truncated, info = env.step(bot.act(obs, info) if t % 7 else t % 4)
+                trace.append((obs.tobytes(), reward, terminated, truncated))
+                if terminated or truncated:
+                    break
+            runs.append(trace)
+        assert runs[0] == runs[1] and len(runs[0]) > 5
 
 
 def test_versus_parallel_api():
