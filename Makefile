@@ -19,11 +19,13 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/arcadelab demo
 
-# Xvfb lets one test open a real window; without it (no root, no apt) that test skips and says why.
+# System packages some tests use: Xvfb (one test opens a real window) and PostgreSQL (telemetry on a second SQL
+# database). Without root or apt those tests skip and say why.
+SYSDEPS_OK := command -v Xvfb && command -v xwd && { command -v initdb || ls /usr/lib/postgresql/*/bin/initdb; }
 sysdeps:
-	@{ command -v Xvfb && command -v xwd; } >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb x11-apps >/dev/null) || \
-	  echo "note: Xvfb not installed; the real-window test will skip"; }
+	@{ $(SYSDEPS_OK); } >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb x11-apps postgresql \
+	   >/dev/null) || echo "note: Xvfb or PostgreSQL not installed; the tests that need them will skip"; }
 
 test: $(STAMP) sysdeps
 	$(BIN)/python -m pytest -n 2 --durations=15
