@@ -2,8 +2,10 @@
 
 One SQLite file in WAL mode under the user's data folder by default
 (``$XDG_DATA_HOME/arcadelab/telemetry.sqlite3``, else ``~/.local/share/arcadelab/telemetry.sqlite3``); any other SQL
-database by URL (``sqlite:///relative.db``, ``sqlite:////abs/path.db``, or e.g. ``postgresql://...`` through
-SQLAlchemy when it is installed).
+database by URL: ``sqlite:///relative.db`` and ``sqlite:////abs/path.db`` use the built-in SQLite backend, any
+other URL (``postgresql://user:pw@host/db``, which SQLAlchemy 2.1 serves with psycopg 3, or
+``postgresql+psycopg://...``, ``sqlite+pysqlite:///...``, ...) goes through SQLAlchemy. The SQL is the same for
+all of them; passwords are masked (``***``) in ``store.url``, in error messages and in log lines.
 
 Tables
 ------
@@ -16,9 +18,10 @@ Tables
               ``payload`` (JSON object).
 ``schema_version``  one row, the schema version; migrations in ``MIGRATIONS`` bring an older file up to date.
 
-Every write runs in its own transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``), so a killed app loses at most the
-write it was in the middle of and leaves the file consistent. The read API (``sessions``, ``events``) is what the
-recommender consumes.
+Every write runs in its own transaction (``BEGIN IMMEDIATE`` ... ``COMMIT`` on SQLite), so a killed app loses at
+most the write it was in the middle of and leaves the file consistent. Text columns have the widths in
+``TEXT_LIMITS`` and a longer value is refused with ``ValueError`` on every database (SQLite would store it,
+PostgreSQL would not). The read API (``sessions``, ``events``) is what the recommender consumes.
 """
 
 from __future__ import annotations
@@ -26,7 +29,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sqlite3
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -38,11 +43,13 @@ from typing import Any
 __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
+    "TEXT_LIMITS",
     "EventRecord",
     "SessionRecord",
     "TelemetryError",
     "TelemetryStore",
     "default_db_path",
+    "mask_url",
     "open_store",
 ]
 
@@ -50,9 +57,56 @@ log = logging.getLogger(__name__)
 
 OUTCOMES = ("win", "loss", "draw", "quit")
 
+# Widths of the VARCHAR columns (the schema's, see the migrations): checked before writing so that SQLite, which
+# ignores them, and PostgreSQL or MySQL, which enforce them, accept and refuse the same values.
+TEXT_LIMITS = {
+    "player": 200, "game": 64, "level_id": 400, "opponent": 400, "quit_reason": 200, "level_source": 64,
+    "mode": 16, "kind": 64,
+}
+_CONNECT_TIMEOUT_S = 10  # an unreachable PostgreSQL host fails in seconds, not after the OS's TCP timeout
+_MIGRATION_LOCK = 0x41524341  # "ARCA": the PostgreSQL advisory lock key that serializes schema migrations
+
 
 class TelemetryError(RuntimeError):
     """The store cannot be opened or used (bad URL, missing driver, database newer than this code)."""
+
+
+def mask_url(url: str) -> str:
+    """``url`` with its password replaced by ``***`` (``dialect://user:***@host/db``; also a ``password=`` query
+    parameter), for messages and logs. Masks up to the last ``@`` so an unescaped ``@`` in a password stays hidden.
+    """
+    text = re.sub(r"^([\w+]+://[^:/]*:).*@", r"\1***@", url, flags=re.DOTALL)
+    return re.sub(r"([?&]password=)[^&]*", r"\1***", text, flags=re.IGNORECASE)
+
+
+def _secrets_of(url: str) -> list[str]:
+    """The password(s) in ``url``, raw and URL-decoded, to scrub from driver messages."""
+    from urllib.parse import unquote
+
+    found = []
+    head = re.match(r"^[\w+]+://[^:/]*:(.*)@", url, flags=re.DOTALL)
+    if head:
+        found.append(head.group(1))
+    found += re.findall(r"[?&]password=([^&]*)", url, flags=re.IGNORECASE)
+    found += [unquote(f) for f in found]
+    return sorted({f for f in found if f}, key=len, reverse=True)
+
+
+def _describe(exc: BaseException, url: str) -> str:
+    """A one-line reason for ``exc``: the driver's own message (not SQLAlchemy's wrapper with its links and SQL),
+    with any password of ``url`` replaced by ``***``."""
+    orig = getattr(exc, "orig", None)  # sqlalchemy.exc.DBAPIError wraps the driver's exception
+    text = str(orig if orig is not None else exc).strip() or type(exc).__name__
+    for secret in _secrets_of(url):
+        text = text.replace(secret, "***")
+    return " ".join(text.split())
+
+
+def _is_database_error(exc: BaseException) -> bool:
+    if isinstance(exc, sqlite3.Error):
+        return True
+    sa_exc = sys.modules.get("sqlalchemy.exc")  # only if SQLAlchemy is in use at all
+    return sa_exc is not None and isinstance(exc, sa_exc.SQLAlchemyError)
 
 
 def default_db_path() -> Path:
@@ -83,6 +137,12 @@ class _Backend:
 
     def table_exists(self, name: str) -> bool:
         raise NotImplementedError
+
+    def lock_for_migration(self) -> None:
+        """Inside a transaction: keep other stores from migrating the same database at the same time."""
+
+    def integrity_check(self) -> str:
+        return "n/a"
 
     def close(self) -> None:
         raise NotImplementedError
@@ -140,21 +200,50 @@ class _SQLiteBackend(_Backend):
     def pragma(self, name: str) -> Any:
         return self.conn.execute(f"PRAGMA {name}").fetchone()[0]
 
+    def integrity_check(self) -> str:  # BEGIN IMMEDIATE already serializes migrations: no lock_for_migration
+        return str(self.pragma("integrity_check"))
+
     def close(self) -> None:
         self.conn.close()
 
 
 class _SQLAlchemyBackend(_Backend):
-    """Any database SQLAlchemy reaches (PostgreSQL, MySQL, ...); the SQL the store writes is portable."""
+    """Any database SQLAlchemy reaches (PostgreSQL, MySQL, SQLite through pysqlite, ...) on one connection.
+
+    SQLAlchemy 2 begins a transaction on a connection's first statement ("autobegin"), so every statement here
+    runs inside ``transaction()``, which begins and commits (or rolls back) explicitly.
+    """
 
     def __init__(self, url: str) -> None:
         import sqlalchemy
 
         self._sa = sqlalchemy
-        self.url = url
-        self.engine = sqlalchemy.create_engine(url, future=True)
+        self.url = mask_url(url)
+        sa_url = sqlalchemy.make_url(url)
+        connect_args: dict[str, Any] = {}
+        if sa_url.get_backend_name() == "postgresql" and sa_url.get_driver_name() in ("psycopg", "psycopg2") \
+                and "connect_timeout" not in sa_url.query:
+            connect_args["connect_timeout"] = _CONNECT_TIMEOUT_S
+        self.engine = sqlalchemy.create_engine(sa_url, connect_args=connect_args)
+        self.dialect = self.engine.dialect.name
+        if self.dialect == "sqlite":
+            self._take_over_sqlite_transactions()
         self.conn = self.engine.connect()
         self._tx: Any = None
+
+    def _take_over_sqlite_transactions(self) -> None:
+        """Python's sqlite3 module (legacy mode) emits no BEGIN before DDL, so a migration would not be atomic:
+        SQLAlchemy's documented recipe makes it emit none at all and issues ``BEGIN IMMEDIATE`` itself."""
+        event = self._sa.event
+
+        @event.listens_for(self.engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None
+            dbapi_connection.execute("PRAGMA foreign_keys = ON")
+
+        @event.listens_for(self.engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     def _run(self, sql: str, params: Any) -> Any:
         return self.conn.execute(self._sa.text(sql), params)
@@ -174,42 +263,67 @@ class _SQLAlchemyBackend(_Backend):
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        if self._tx is not None:
+        if self._tx is not None:  # nested: part of the outer transaction
             yield
             return
         self._tx = self.conn.begin()
         try:
             yield
         except BaseException:
-            self._tx.rollback()
-            self._tx = None
+            try:
+                self._tx.rollback()
+            finally:
+                self._tx = None
             raise
-        self._tx.commit()
-        self._tx = None
+        try:
+            self._tx.commit()
+        finally:
+            self._tx = None
 
     def table_exists(self, name: str) -> bool:
-        return bool(self._sa.inspect(self.conn).has_table(name))
+        with self.transaction():
+            return bool(self._sa.inspect(self.conn).has_table(name))
+
+    def lock_for_migration(self) -> None:
+        # Two clients opening a fresh database at once would both see version 0 and both CREATE TABLE; on
+        # PostgreSQL a transaction-scoped advisory lock makes the second wait and then see the first's schema.
+        if self.dialect == "postgresql":
+            self._run("SELECT pg_advisory_xact_lock(:key)", {"key": _MIGRATION_LOCK})
+
+    def integrity_check(self) -> str:
+        if self.dialect == "sqlite":
+            return str(self.query("PRAGMA integrity_check")[0][0])
+        return "n/a"
 
     def close(self) -> None:
-        self.conn.close()
-        self.engine.dispose()
+        try:
+            self.conn.close()
+        finally:
+            self.engine.dispose()
+
+
+def _sqlite_backend(path: str) -> _SQLiteBackend:
+    try:
+        return _SQLiteBackend(path)
+    except (OSError, sqlite3.Error) as exc:  # unwritable folder, not a database file, locked
+        raise TelemetryError(f"--db {path!r}: cannot open the SQLite file ({exc})") from None
 
 
 def _backend_for(url: str | os.PathLike | None) -> _Backend:
     if url is None:
-        return _SQLiteBackend(str(default_db_path()))
+        return _sqlite_backend(str(default_db_path()))
     text = os.fspath(url)
     if text.startswith("sqlite://"):
         rest = text[len("sqlite://"):]
         if rest in ("", "/", "/:memory:"):
-            return _SQLiteBackend(":memory:")
+            return _sqlite_backend(":memory:")
         if not rest.startswith("/"):
             raise TelemetryError(f"--db {text!r}: a SQLite URL is sqlite:///relative/path or sqlite:////abs/path")
         path = rest[1:]  # sqlite:///rel -> "rel", sqlite:////abs -> "/abs" (SQLAlchemy's convention)
         path = path.split("?", 1)[0]
-        return _SQLiteBackend(str(Path(path).expanduser()))
+        return _sqlite_backend(str(Path(path).expanduser()))
     if "://" not in text:  # a plain file path
-        return _SQLiteBackend(str(Path(text).expanduser()))
+        return _sqlite_backend(str(Path(text).expanduser()))
     try:
         import sqlalchemy  # noqa: F401
     except ImportError:
@@ -220,8 +334,9 @@ def _backend_for(url: str | os.PathLike | None) -> _Backend:
         ) from None
     try:
         return _SQLAlchemyBackend(text)
-    except Exception as exc:  # bad URL, missing DBAPI driver, unreachable server
-        raise TelemetryError(f"--db {text!r}: cannot connect ({exc})") from exc
+    except Exception as exc:  # noqa: BLE001 - bad URL, missing driver, unreachable server, refused login
+        # from None: the chained exception may spell out the password (SQLAlchemy quotes an unparsable URL)
+        raise TelemetryError(f"--db {mask_url(text)!r}: cannot connect ({_describe(exc, text)})") from None
 
 
 # ------------------------------------------------------------------------------------------------- migrations
@@ -261,7 +376,7 @@ def _m2_match_context(db: _Backend) -> None:
         "opponent_score INTEGER",
         "opponent_elo DOUBLE PRECISION",
         "level_source VARCHAR(64)",
-        "seed INTEGER",
+        "seed BIGINT",  # SQLite: the same INTEGER affinity as before; PostgreSQL: seeds beyond 2**31 fit
         "mode VARCHAR(16)",
     ):
         db.execute(f"ALTER TABLE sessions ADD COLUMN {column}")
@@ -282,6 +397,7 @@ def _current_version(db: _Backend) -> int:
 def migrate(db: _Backend, target: int = SCHEMA_VERSION) -> int:
     """Apply the missing migrations up to ``target``; returns the version reached."""
     with db.transaction():
+        db.lock_for_migration()
         version = _current_version(db)
         if version > SCHEMA_VERSION:
             raise TelemetryError(
@@ -366,8 +482,11 @@ class TelemetryStore:
         self._started: dict[str, float] = {}
         try:
             migrate(self._db)
-        except Exception:
+        except Exception as exc:
             self._db.close()
+            if _is_database_error(exc):  # e.g. no CREATE privilege, locked file: say so without a traceback
+                raise TelemetryError(f"{self.url}: cannot set up the telemetry schema "
+                                     f"({_describe(exc, os.fspath(url or ''))})") from None
             raise
 
     # -- writing
@@ -385,6 +504,8 @@ class TelemetryStore:
         started_at: float | None = None,
     ) -> str:
         """Insert a running session and return its id."""
+        _check_text(player=player, game=game, level_id=level_id, opponent=opponent, level_source=level_source,
+                    mode=mode)
         sid = uuid.uuid4().hex
         started = time.time() if started_at is None else float(started_at)
         with self._db.transaction():
@@ -394,8 +515,8 @@ class TelemetryStore:
                 ":opponent_elo, :level_source, :seed, :mode)",
                 {
                     "id": sid, "player": player, "game": game, "level_id": level_id, "opponent": opponent,
-                    "started_at": started, "opponent_elo": opponent_elo, "level_source": level_source,
-                    "seed": seed, "mode": mode,
+                    "started_at": started, "opponent_elo": _opt_float(opponent_elo),
+                    "level_source": level_source, "seed": _opt_int(seed), "mode": mode,
                 },
             )
         self._seq[sid] = 0
@@ -416,6 +537,7 @@ class TelemetryStore:
         now = time.time() - self._started.get(session_id, time.time())
         rows = []
         for i, (life, kind, payload, t) in enumerate(events):
+            _check_text(kind=str(kind))
             rows.append({
                 "sid": session_id, "seq": seq + i, "life": int(life), "t": float(now if t is None else t),
                 "kind": str(kind), "payload": json.dumps(dict(payload or {}), sort_keys=True, default=_json_default),
@@ -434,14 +556,15 @@ class TelemetryStore:
         """Close a session with its result."""
         if outcome not in OUTCOMES:
             raise ValueError(f"outcome must be one of {OUTCOMES}, got {outcome!r}")
+        _check_text(quit_reason=quit_reason)
         with self._db.transaction():
             self._db.execute(
                 "UPDATE sessions SET ended_at = :ended_at, outcome = :outcome, score = :score, deaths = :deaths, "
                 "quit_reason = :quit_reason, opponent_score = :opponent_score WHERE id = :id",
                 {
                     "id": session_id, "ended_at": time.time() if ended_at is None else float(ended_at),
-                    "outcome": outcome, "score": score, "deaths": deaths, "quit_reason": quit_reason,
-                    "opponent_score": opponent_score,
+                    "outcome": outcome, "score": _opt_int(score), "deaths": _opt_int(deaths),
+                    "quit_reason": quit_reason, "opponent_score": _opt_int(opponent_score),
                 },
             )
         self._seq.pop(session_id, None)
@@ -502,10 +625,8 @@ class TelemetryStore:
         return _current_version(self._db)
 
     def integrity_check(self) -> str:
-        """``PRAGMA integrity_check`` on SQLite ("ok" when sound); "n/a" on other databases."""
-        if isinstance(self._db, _SQLiteBackend):
-            return str(self._db.pragma("integrity_check"))
-        return "n/a"
+        """``PRAGMA integrity_check`` on SQLite, also through SQLAlchemy ("ok" when sound); "n/a" elsewhere."""
+        return self._db.integrity_check()
 
     def close(self) -> None:
         self._db.close()
@@ -515,6 +636,22 @@ class TelemetryStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _check_text(**values: str | None) -> None:
+    for name, value in values.items():
+        if value is not None and len(value) > TEXT_LIMITS[name]:
+            raise ValueError(f"{name} is {len(value)} characters long; the telemetry store keeps at most "
+                             f"{TEXT_LIMITS[name]}: {value[:40]!r}...")
+
+
+def _opt_int(value: Any) -> int | None:
+    """numpy integers become Python ints (neither sqlite3 nor psycopg binds them); None stays None."""
+    return None if value is None else int(value)
+
+
+def _opt_float(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 def _json_default(value: Any) -> Any:

@@ -266,43 +266,91 @@ def test_ppo_on_snake_trains_with_action_masks(local_ray, tmp_path):
             obs, info = env.reset()
 
 
+SELF_PLAY = {"save_every_steps": 128, "swap_every_steps": 128, "window": 2, "play_against_latest_ratio": 0.5}
+
+
 def test_self_play_pong(local_ray, tmp_path):
-    import torch
+    from training.selfplay import read_weights
 
     final = _train(
         tmp_path,
         self_play=True,
         # The single-player opponent arguments are dropped: the opponent is the frozen policy.
-        env_kwargs={"opponent": "tracker", "opponent_skill": 0.5, "points_to_win": 1},
-        hyperparams={**TINY_PPO, "self_play_update_every": 1},
+        env_kwargs={"opponent": "tracker", "opponent_skill": 0.5, "points_to_win": 1, "max_steps": 40},
+        selfplay=SELF_PLAY,
         total_steps=128,
     )
     meta = json.loads((final / "arcadelab.json").read_text())
     assert meta["policy_ids"] == ["main", "opponent"]
-    assert meta["env_kwargs"] == {"points_to_win": 1}
+    assert meta["env_kwargs"] == {"points_to_win": 1, "max_steps": 40}
     tags = _scalar_tags(tmp_path / "tensorboard")
-    assert "train/main/policy_loss" in tags and "selfplay/opponent_updated" in tags
+    for tag in ("train/main/policy_loss", "selfplay/elo", "selfplay/pool_size", "selfplay/opponent_elo"):
+        assert tag in tags, sorted(tags)
     assert "train/opponent/policy_loss" not in tags  # the opponent is frozen
+    # The pool on disk: the initial "main" and the one after the first iteration, as plain arrays.
+    state = json.loads((tmp_path / "selfplay" / "state.json").read_text())
+    assert [s["step"] for s in state["pool"]["snapshots"]] == [0, 128]
+    assert state["games"] >= 3 and state["elo"] == pytest.approx(1200, abs=16 * state["games"])
+    files = sorted(p.stem for p in (tmp_path / "selfplay" / "snapshots").glob("*.safetensors"))
+    assert files == ["snapshot_0000000000", "snapshot_0000000128"]
+    assert meta["selfplay_opponent"] == state["opponent"]
 
-    from agents.rllib_agent import RLlibAgent
-
-    # Resume carries on (opponent included, from the checkpoint).
+    # Resume carries on: the pool and Elo from disk, the opponent module from the checkpoint.
     resumed = _train(
         tmp_path,
         self_play=True,
         resume=True,
-        env_kwargs={"points_to_win": 1},
-        hyperparams={**TINY_PPO, "self_play_update_every": 1},
+        env_kwargs={"points_to_win": 1, "max_steps": 40},
+        selfplay=SELF_PLAY,
         total_steps=256,
     )
     assert json.loads((resumed / "arcadelab.json").read_text())["env_steps"] == 256
+    after = json.loads((tmp_path / "selfplay" / "state.json").read_text())
+    assert [s["step"] for s in after["pool"]["snapshots"]] == [128, 256]  # window 2: the oldest evicted
+    assert after["pool"]["snapshots"][0] == state["pool"]["snapshots"][1]
+    assert after["games"] > state["games"]
+
+    from agents.rllib_agent import RLlibAgent
 
     main = RLlibAgent(tmp_path, "main")  # a run folder stands for its final checkpoint
-    opponent = RLlibAgent(final, "opponent")
-    # Updated after the last iteration: the opponent is a copy of main.
-    for (name, a), (_, b) in zip(main.module.state_dict().items(), opponent.module.state_dict().items()):
-        assert torch.equal(a, b), name
+    opponent = RLlibAgent(resumed, "opponent")
+    # The opponent module holds the opponent the state names: a pool snapshot, or "main" as it is now.
+    if after["opponent"]["name"] == "latest":
+        expected = {k: v.numpy() for k, v in main.module.state_dict().items()}
+    else:
+        expected = read_weights(tmp_path / "selfplay" / "snapshots" / f"{after['opponent']['name']}.npz")
+    for name, value in opponent.module.state_dict().items():
+        np.testing.assert_array_equal(value.numpy(), expected[name], err_msg=name)
     assert main.act(np.zeros(8, dtype=np.float32), {}) in (0, 1, 2)
+
+
+def test_self_play_settings_and_replaced_option_refused(tmp_path):
+    with pytest.raises(ValueError, match="window"):
+        _train(tmp_path, self_play=True, selfplay={"window": 0})
+    with pytest.raises(ValueError, match="swap_every_steps"):
+        _train(tmp_path, self_play=True, hyperparams={**TINY_PPO, "self_play_update_every": 1})
+
+
+@pytest.mark.parametrize("winner, score", [("main", 1.0), ("opponent", 0.0), (None, 0.5)])
+def test_self_play_score_of_main_from_the_episode(winner, score):
+    from ray.rllib.env.multi_agent_episode import MultiAgentEpisode
+
+    episode = MultiAgentEpisode(agent_to_module_mapping_fn=rllib_backend.agent_to_module)
+    obs = {"left": np.zeros(8, np.float32), "right": np.zeros(8, np.float32)}
+    episode.add_env_reset(observations=obs, infos={"left": {}, "right": {}})
+    sides = {episode.module_for(agent): agent for agent in ("left", "right")}
+    won = sides.get(winner)  # the side "main" / "opponent" played, None: truncated
+    ended = {"__all__": True, "left": True, "right": True}
+    not_ended = {"__all__": False, "left": False, "right": False}
+    episode.add_env_step(
+        observations=obs,
+        actions={"left": 0, "right": 1},
+        rewards={"left": 0.0, "right": 0.0},
+        infos={"left": {"winner": won}, "right": {"winner": won}},
+        terminateds=ended if won else not_ended,
+        truncateds=not_ended if won else ended,
+    )
+    assert rllib_backend.main_score(episode) == score
 
 
 def test_pixels_pong_trains_with_cnn_and_agent_acts(local_ray, tmp_path):

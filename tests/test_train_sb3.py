@@ -237,18 +237,80 @@ def test_smoke_train_cnn_policy_on_pixels(tmp_path):
 
 
 @pytest.mark.skipif(not HAS_PONG, reason="envs/pong.py not in this checkout")
-def test_selfplay_logs_elo_and_keeps_its_state(tmp_path):
+def test_selfplay_logs_elo_and_resume_restores_pool_and_elo(tmp_path):
     config = PONG_TINY | {
         "n_envs": 4,
         "vec_env": "dummy",
         "total_steps": 1024,
         "eval": {"every_steps": 100_000, "episodes": 1, "video_every": 0},
-        "selfplay": {"save_every_steps": 256, "swap_every_steps": 128, "window": 2},
+        "selfplay": {"save_every_steps": 256, "swap_every_steps": 128, "window": 4},
     }
     run_dir = _train(tmp_path, config)
-    assert "selfplay/elo" in _tags(run_dir)["scalars"]
+    tags = _tags(run_dir)["scalars"]
+    for tag in ("selfplay/elo", "selfplay/opponent_elo", "selfplay/pool_size", "selfplay/games"):
+        assert tag in tags, tag
     state = json.loads((run_dir / "selfplay" / "state.json").read_text())
     assert state["games"] > 0 and state["elo"] != 1200.0
+    pool = [s["name"] for s in state["pool"]["snapshots"]]
+    # Saved at steps 0, 256, ..., 1024; the window keeps the last 4, on disk as plain arrays.
+    assert pool == [f"snapshot_{step:010d}" for step in (256, 512, 768, 1024)]
+    files = sorted(p.stem for p in (run_dir / "selfplay" / "snapshots").glob("*.safetensors"))
+    assert files == pool
+    assert not list((run_dir / "selfplay").rglob("*.tmp"))
+
+    from training.selfplay import read_weights
+
+    weights = read_weights(run_dir / "selfplay" / "snapshots" / f"{pool[-1]}.safetensors")
+    agent = _load_without_unpickling(run_dir / "final_model.zip")
+    final = {k: v.numpy() for k, v in agent.model.policy.state_dict().items()}
+    assert {k: v.shape for k, v in weights.items()} == {k: v.shape for k, v in final.items()}
+
+    result = CliRunner().invoke(
+        app, ["train", str(tmp_path / "cfg.yaml"), "--run-dir", str(run_dir), "--no-progress", "--resume",
+              "--total-steps", "1536"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    resumed = json.loads((run_dir / "selfplay" / "state.json").read_text())
+    # The pool carried on from the saved one (its two newest survive the window), and so did the games.
+    assert [s["step"] for s in resumed["pool"]["snapshots"]] == [768, 1024, 1280, 1536]
+    assert resumed["pool"]["snapshots"][1] == state["pool"]["snapshots"][-1]  # with the Elo it was saved with
+    assert resumed["games"] > state["games"] and resumed["num_timesteps"] == 1536
+
+
+@pytest.mark.skipif(not HAS_PONG, reason="envs/pong.py not in this checkout")
+def test_selfplay_resume_from_an_older_checkpoint_rewinds_the_pool(tmp_path):
+    """As after a SIGKILL: the pool on disk is ahead of the newest checkpoint; snapshots past it are dropped."""
+    config = PONG_TINY | {
+        "n_envs": 4,
+        "vec_env": "dummy",
+        "total_steps": 1024,
+        "checkpoint": {"every_steps": 512, "keep_last": 3},
+        "eval": {"every_steps": 100_000, "episodes": 1, "video_every": 0},
+        "selfplay": {"save_every_steps": 256, "swap_every_steps": 128, "window": 8},
+    }
+    run_dir = _train(tmp_path, config)
+    before = json.loads((run_dir / "selfplay" / "state.json").read_text())
+    assert [s["step"] for s in before["pool"]["snapshots"]] == [0, 256, 512, 768, 1024]
+    from training.selfplay import read_weights
+
+    snapshot_768 = run_dir / "selfplay" / "snapshots" / "snapshot_0000000768.safetensors"
+    weights_768 = read_weights(snapshot_768)
+    for path in (run_dir / "checkpoints").glob("ckpt_000001024.*"):
+        path.unlink()  # the run "died" before its checkpoint at 1024 landed
+    result = CliRunner().invoke(
+        app, ["train", str(tmp_path / "cfg.yaml"), "--run-dir", str(run_dir), "--no-progress", "--resume"]
+    )
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    after = json.loads((run_dir / "selfplay" / "state.json").read_text())
+    snapshots = after["pool"]["snapshots"]
+    assert [s["step"] for s in snapshots] == [0, 256, 512, 768, 1024]
+    assert snapshots[:3] == before["pool"]["snapshots"][:3]  # kept as saved, Elo included
+    # 768 and 1024 were taken again by the policy resumed from step 512, not kept from the lost future.
+    retaken = read_weights(snapshot_768)
+    assert any(not np.array_equal(retaken[k], weights_768[k]) for k in weights_768)
+    assert after["games"] > before["games"]
+    files = sorted(p.stem for p in (run_dir / "selfplay" / "snapshots").glob("*.safetensors"))
+    assert files == [s["name"] for s in snapshots]
 
 
 def test_elo_update_is_zero_sum_in_expectation():

@@ -157,6 +157,7 @@ def train_command(
                     checkpoint_every_steps=cfg.checkpoint.every_steps,
                     num_env_runners=cfg.rllib.num_env_runners,
                     self_play=bool(cfg.selfplay and cfg.selfplay.enabled),
+                    selfplay=cfg.selfplay,
                 )
             except ValueError as exc:
                 raise _fail(str(exc)) from None

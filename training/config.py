@@ -88,7 +88,14 @@ class NormalizeSettings(_Strict):
 
 
 class SelfPlaySettings(_Strict):
-    """Self-play against a pool of past snapshots (as Unity ML-Agents' ghost trainer)."""
+    """Self-play against a pool of past snapshots (as Unity ML-Agents' ghost trainer), on both backends.
+
+    ``save_every_steps`` (ML-Agents' ``save_steps``): learner env steps between snapshots of the policy;
+    ``window``: how many of the newest snapshots the pool keeps; ``swap_every_steps`` (``swap_steps``): steps
+    between opponent draws; ``play_against_latest_ratio`` (``play_against_latest_model_ratio``): probability a
+    draw picks the current policy rather than a pool snapshot; ``initial_elo`` and ``elo_k``: the learner's
+    starting Elo and K factor. See :mod:`training.selfplay`.
+    """
 
     enabled: bool = True
     save_every_steps: int = Field(20_000, gt=0)

@@ -10,8 +10,11 @@ One entry point, :func:`train`, called by ``arcadelab train --backend rllib``. I
 - writes namespaced TensorBoard scalars (``rollout/``, ``time/``, ``train/``, ``selfplay/``) to
   ``run_dir/tensorboard``;
 - resumes from the newest checkpoint with ``resume=True``, the env-step counter carrying on;
-- with ``self_play=True`` on Pong, trains a "main" policy against an "opponent" that is a frozen copy of an
-  earlier "main", refreshed every few iterations, on the PettingZoo view of the game;
+- with ``self_play=True`` on Pong, trains a "main" policy against a frozen "opponent" on the PettingZoo view of
+  the game, with the self-play semantics of the SB3 backend (:mod:`training.selfplay`): a pool of "main"'s past
+  snapshots (``selfplay.window``, saved every ``save_every_steps``), the opponent swapped every
+  ``swap_every_steps`` for the latest "main" (probability ``play_against_latest_ratio``) or a pool snapshot,
+  and "main"'s Elo from every finished game, all kept in ``run_dir/selfplay`` so ``resume`` restores them;
 - adapts observations to RLlib's default models (uint8 grids flattened to float32, uint8 frames scaled to
   [0, 1], conv filters for frame sizes RLlib has no defaults for) and, for PPO on envs with ``action_masks()``,
   trains through RLlib's action-masking RLModule (the mask rides in the observation).
@@ -25,6 +28,7 @@ observations were adapted) so :class:`agents.rllib_agent.RLlibAgent` can rebuild
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import json
@@ -56,14 +60,16 @@ DEFAULT_POLICY = "default_policy"
 BACKEND_KEYS = {
     # dict for ``DefaultModelConfig`` (e.g. ``{"fcnet_hiddens": [64, 64]}``), goes to ``.rl_module()``.
     "model_config",
-    # self-play: copy "main" into "opponent" every this many training iterations.
-    "self_play_update_every",
     # how many periodic ``step_...`` checkpoints to keep (``final`` is always kept).
     "keep_last_checkpoints",
 }
 #: YAML-friendly spellings of ``.training()`` arguments whose Python names carry a trailing underscore.
 ALIASES = {"lambda": "lambda_"}
-DEFAULT_SELF_PLAY_UPDATE_EVERY = 5
+#: Former backend options and what replaced them (refused with this hint).
+REPLACED_KEYS = {
+    "self_play_update_every": "the selfplay settings (swap_every_steps, save_every_steps, window, "
+    "play_against_latest_ratio)",
+}
 DEFAULT_KEEP_LAST_CHECKPOINTS = 3
 
 
@@ -112,6 +118,10 @@ def split_hyperparams(algo: str, hyperparams: dict[str, Any]) -> tuple[dict[str,
     unknown = []
     for key, value in (hyperparams or {}).items():
         name = ALIASES.get(key, key)
+        if name in REPLACED_KEYS:
+            raise ValueError(
+                f"hyperparameter {key!r} is no longer used: it was replaced by {REPLACED_KEYS[name]}"
+            )
         if name in BACKEND_KEYS:
             backend[name] = value
         elif name in allowed:
@@ -119,8 +129,6 @@ def split_hyperparams(algo: str, hyperparams: dict[str, Any]) -> tuple[dict[str,
         else:
             unknown.append(key)
     if "model_config" in backend:
-        import dataclasses
-
         from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
 
         fields = {f.name for f in dataclasses.fields(DefaultModelConfig)}
@@ -309,38 +317,121 @@ def agent_to_module(agent_id: Any, episode: Any, **kwargs: Any) -> str:
     return MAIN_POLICY if agent_id == main_side else OPPONENT_POLICY
 
 
+#: Key (under the env runners' results) of the list of finished games' scores for "main" (1 / 0.5 / 0).
+SELF_PLAY_SCORES = "selfplay_main_scores"
+
+
+def main_score(episode: Any) -> float | None:
+    """1 / 0.5 / 0 for "main" from a finished episode's last infos (``winner``: the winning agent's name or
+    None when truncated); None when the episode did not finish or "main" did not play in it.
+
+    Runs in the EnvRunners: as ``training.selfplay.score_from_winner``, without importing it (and SB3) there.
+    """
+    if not (episode.is_terminated or episode.is_truncated):
+        return None
+    main_agent = next((a for a in episode.agent_ids if episode.module_for(a) == MAIN_POLICY), None)
+    if main_agent is None:
+        return None
+    last = episode.get_infos(-1) or {}
+    winner = next((info.get("winner") for info in last.values() if isinstance(info, dict)), None)
+    if winner is None or winner == "":
+        return 0.5
+    return 1.0 if winner == main_agent else 0.0
+
+
 def _self_play_callback_class() -> type:
     from ray.rllib.callbacks.callbacks import RLlibCallback
 
     class SelfPlayCallback(RLlibCallback):
-        """Every ``update_every`` iterations, the frozen "opponent" becomes a copy of the current "main"."""
+        """In every EnvRunner: logs each finished game's score for "main"; the driver turns them into Elo."""
 
-        def __init__(self, update_every: int = DEFAULT_SELF_PLAY_UPDATE_EVERY) -> None:
-            super().__init__()
-            self.update_every = max(1, int(update_every))
-
-        def on_train_result(self, *, algorithm: Any, metrics_logger: Any = None, result: dict, **kwargs: Any):
-            iteration = int(algorithm.iteration or 0)
-            if iteration % self.update_every == 0:
-                copy_main_to_opponent(algorithm)
-                result["selfplay_opponent_updated"] = 1.0
-            else:
-                result["selfplay_opponent_updated"] = 0.0
-            result["selfplay_opponent_iteration"] = float(iteration - iteration % self.update_every)
+        def on_episode_end(self, *, episode: Any, metrics_logger: Any = None, **kwargs: Any) -> None:
+            score = main_score(episode)
+            if score is not None and metrics_logger is not None:
+                metrics_logger.log_value(SELF_PLAY_SCORES, score, reduce="item_series")
 
     return SelfPlayCallback
 
 
-def copy_main_to_opponent(algorithm: Any) -> None:
-    """Load "main"'s weights into "opponent" in the learner and in every EnvRunner."""
-    # From the learner (the env runners' copy of "main" may lag one update behind).
-    main_state = algorithm.learner_group.get_weights(module_ids=[MAIN_POLICY])[MAIN_POLICY]
-    algorithm.learner_group.set_weights({OPPONENT_POLICY: main_state})
+def scores_from_result(result: dict[str, Any]) -> list[float]:
+    """The scores the EnvRunners logged this iteration (see :class:`SelfPlayCallback`)."""
+    from ray.rllib.utils.metrics import ENV_RUNNER_RESULTS
+
+    value = (result.get(ENV_RUNNER_RESULTS) or {}).get(SELF_PLAY_SCORES)
+    if value is None:
+        return []
+    if isinstance(value, (int, float)):
+        return [float(value)]
+    return [float(v) for v in value]
+
+
+def main_weights(algorithm: Any) -> dict[str, Any]:
+    """The weights of "main" from the learner (the env runners' copy may lag one update behind), as arrays."""
+    return algorithm.learner_group.get_weights(module_ids=[MAIN_POLICY])[MAIN_POLICY]
+
+
+def set_opponent_weights(algorithm: Any, weights: dict[str, Any]) -> None:
+    """Load ``weights`` into "opponent" in the learner and in every EnvRunner."""
+    algorithm.learner_group.set_weights({OPPONENT_POLICY: weights})
     algorithm.env_runner_group.sync_weights(
         from_worker_or_learner_group=algorithm.learner_group,
         policies=[OPPONENT_POLICY],
         inference_only=True,
     )
+
+
+def copy_main_to_opponent(algorithm: Any) -> None:
+    """Load "main"'s current weights into "opponent" (the learner's and every EnvRunner's)."""
+    set_opponent_weights(algorithm, main_weights(algorithm))
+
+
+def swap_opponent(algorithm: Any, state: Any, step: int) -> None:
+    """Draw the next opponent from the pool (or the latest "main") and load it into "opponent"."""
+    state.choose_opponent(step)
+    weights = state.opponent_weights()
+    if weights is None:
+        copy_main_to_opponent(algorithm)
+    else:
+        set_opponent_weights(algorithm, weights)
+
+
+def self_play_step(algorithm: Any, state: Any, result: dict[str, Any], step: int) -> dict[str, float]:
+    """After one training iteration: Elo from the finished games, snapshot and swap when due, save the state.
+
+    Returns the ``selfplay/`` scalars for TensorBoard.
+    """
+    scores = scores_from_result(result)
+    opponent_elo = state.opponent.elo  # the opponent these games were played against
+    for score in scores:
+        state.record_game(score)
+    if state.pool.due_save(step):
+        state.save_snapshot(step, main_weights(algorithm))
+    if state.pool.due_swap(step):
+        swap_opponent(algorithm, state, step)
+    state.save(step)
+    return {
+        "selfplay/elo": state.elo.rating,
+        "selfplay/opponent_elo": opponent_elo,
+        "selfplay/pool_size": float(len(state.pool)),
+        "selfplay/games": float(state.elo.games),
+        "selfplay/iteration_games": float(len(scores)),
+    }
+
+
+def self_play_start(algorithm: Any, state: Any, step: int, resumed_opponent: dict | None) -> None:
+    """Before the first iteration: a fresh run snapshots the initial "main" and draws its first opponent; a
+    resumed run keeps the opponent its checkpoint restored (named in the checkpoint's metadata)."""
+    from training.selfplay import Snapshot
+
+    if not len(state.pool):
+        state.save_snapshot(step, main_weights(algorithm))
+    if resumed_opponent:
+        state.opponent = Snapshot(
+            str(resumed_opponent["name"]), int(resumed_opponent["step"]), float(resumed_opponent["elo"])
+        )
+    else:
+        swap_opponent(algorithm, state, step)
+    state.save(step)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -408,17 +499,13 @@ def prune_checkpoints(checkpoints_dir: Path, keep_last: int) -> None:
 
 
 def _save_on_interrupt(
-    algorithm: Any, checkpoints_dir: Path, metadata_base: dict, steps: int, last_saved_steps: int
+    algorithm: Any, checkpoints_dir: Path, metadata: dict, steps: int, last_saved_steps: int
 ) -> None:
     """On Ctrl+C, keep the progress made since the last checkpoint, so ``resume`` starts from here."""
     if steps <= max(last_saved_steps, 0):
         return
     try:
-        save_checkpoint(
-            algorithm,
-            checkpoints_dir / f"{CHECKPOINT_PREFIX}{steps:010d}",
-            {**metadata_base, "env_steps": steps, "iteration": int(algorithm.iteration or 0)},
-        )
+        save_checkpoint(algorithm, checkpoints_dir / f"{CHECKPOINT_PREFIX}{steps:010d}", metadata)
         log.warning("interrupted: saved a checkpoint at %d env steps", steps)
     except Exception as exc:  # noqa: BLE001  (Ray may already be going down with the interrupt)
         log.warning("interrupted: could not save a checkpoint (%s)", exc)
@@ -471,9 +558,6 @@ def scalars_from_result(result: dict[str, Any], fps: float | None) -> dict[str, 
         for key, value in stats.items():
             if not isinstance(value, dict):
                 put(prefix + key, value)
-    for key in ("selfplay_opponent_updated", "selfplay_opponent_iteration"):
-        if key in result:
-            put("selfplay/" + key.removeprefix("selfplay_"), result[key])
     return out
 
 
@@ -545,7 +629,6 @@ def build_config(
         from ray.rllib.core.rl_module.multi_rl_module import MultiRLModuleSpec
         from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
-        update_every = int(backend_opts.get("self_play_update_every", DEFAULT_SELF_PLAY_UPDATE_EVERY))
         config = (
             config.multi_agent(
                 policies={MAIN_POLICY, OPPONENT_POLICY},
@@ -557,7 +640,7 @@ def build_config(
                     rl_module_specs={MAIN_POLICY: RLModuleSpec(), OPPONENT_POLICY: RLModuleSpec()}
                 )
             )
-            .callbacks(functools.partial(_self_play_callback_class(), update_every=update_every))
+            .callbacks(_self_play_callback_class())
         )
     return config
 
@@ -577,8 +660,12 @@ def train(
     checkpoint_every_steps: int,
     num_env_runners: int | None,
     self_play: bool = False,
+    selfplay: Any = None,
 ) -> Path:
     """Train ``algo`` on ``env_id`` with RLlib until ``total_steps`` env steps; return the final checkpoint dir.
+
+    ``selfplay`` holds the self-play settings (a ``training.config.SelfPlaySettings`` or a dict of its fields;
+    its defaults when None) used with ``self_play=True``.
 
     Raises:
         ValueError: unknown algorithm, device or hyperparameter (each named), non-positive budgets, self-play on
@@ -618,6 +705,7 @@ def train(
     keep_last = int(backend_opts.get("keep_last_checkpoints", DEFAULT_KEEP_LAST_CHECKPOINTS))
     if keep_last < 1:
         raise ValueError(f"keep_last_checkpoints must be >= 1, got {keep_last}")
+    selfplay_settings = _selfplay_settings(selfplay) if self_play else None
 
     import ray
 
@@ -655,6 +743,24 @@ def train(
         metadata_base = _metadata_base(env_id, env_kwargs, algo, seed, self_play, obs_space)
         metadata_base["action_masking"] = mask_actions
         steps = _lifetime_steps(algorithm)
+        selfplay_state = None
+        if selfplay_settings is not None:
+            from training.selfplay import SelfPlayState
+
+            selfplay_state = SelfPlayState.load_or_create(
+                run_dir, selfplay_settings, seed, step=steps if resume else None
+            )
+            resumed_opponent = read_metadata(existing[-1][1]).get("selfplay_opponent") if resume else None
+            self_play_start(algorithm, selfplay_state, steps, resumed_opponent)
+
+        def metadata() -> dict[str, Any]:
+            meta = {**metadata_base, "env_steps": steps, "iteration": int(algorithm.iteration or 0)}
+            if selfplay_state is not None:
+                # The opponent the checkpoint's "opponent" module holds, so a resume knows its name and Elo.
+                meta["selfplay_opponent"] = dataclasses.asdict(selfplay_state.opponent)
+                meta["selfplay_elo"] = selfplay_state.elo.rating
+            return meta
+
         next_checkpoint = (steps // checkpoint_every_steps + 1) * checkpoint_every_steps
         last_saved_steps = existing[-1][0] if existing else -1
         final = None
@@ -663,25 +769,24 @@ def train(
             try:
                 result = algorithm.train()
             except KeyboardInterrupt:
-                _save_on_interrupt(algorithm, checkpoints_dir, metadata_base, steps, last_saved_steps)
+                _save_on_interrupt(algorithm, checkpoints_dir, metadata(), steps, last_saved_steps)
                 raise
             steps = int(result.get("num_env_steps_sampled_lifetime", steps))
             elapsed = time.perf_counter() - tick
             fps = (steps - before) / elapsed if elapsed > 0 else None
-            for tag, value in scalars_from_result(result, fps).items():
+            scalars = scalars_from_result(result, fps)
+            if selfplay_state is not None:
+                scalars.update(self_play_step(algorithm, selfplay_state, result, steps))
+            for tag, value in scalars.items():
                 writer.add_scalar(tag, value, steps)
             writer.flush()
             log.info("iteration %s: %d env steps", result.get("training_iteration"), steps)
             if steps >= next_checkpoint and steps < total_steps:
-                save_checkpoint(
-                    algorithm,
-                    checkpoints_dir / f"{CHECKPOINT_PREFIX}{steps:010d}",
-                    {**metadata_base, "env_steps": steps, "iteration": int(algorithm.iteration or 0)},
-                )
+                save_checkpoint(algorithm, checkpoints_dir / f"{CHECKPOINT_PREFIX}{steps:010d}", metadata())
                 last_saved_steps = steps
                 next_checkpoint = (steps // checkpoint_every_steps + 1) * checkpoint_every_steps
                 prune_checkpoints(checkpoints_dir, keep_last)
-        final_meta = {**metadata_base, "env_steps": steps, "iteration": int(algorithm.iteration or 0)}
+        final_meta = metadata()
         if last_saved_steps != steps or not (checkpoints_dir / FINAL_NAME).exists():
             final = save_checkpoint(algorithm, checkpoints_dir / FINAL_NAME, final_meta)
         else:
@@ -694,6 +799,20 @@ def train(
             algorithm.stop()
         if started_ray:
             ray_runtime.shutdown()
+
+
+def _selfplay_settings(selfplay: Any) -> Any:
+    """The self-play settings as a validated ``SelfPlaySettings`` (its defaults for None)."""
+    from training.config import SelfPlaySettings
+
+    if selfplay is None:
+        return SelfPlaySettings()
+    if isinstance(selfplay, SelfPlaySettings):
+        return selfplay
+    try:
+        return SelfPlaySettings(**dict(selfplay))
+    except Exception as exc:  # noqa: BLE001  (pydantic's ValidationError names the bad field)
+        raise ValueError(f"bad selfplay settings: {exc}") from None
 
 
 def _lifetime_steps(algorithm: Any) -> int:
