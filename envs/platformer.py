@@ -18,7 +18,14 @@ from gymnasium import spaces
 from envs.data import SHIPPED_LEVELS
 from envs.level import FileLevelSource, Level, LevelError, LevelSource, coerce_level_source
 
-__all__ = ["ACTION_NAMES", "LEGEND", "SHIPPED_PLATFORMER_LEVELS", "PlatformerEnv", "PlatformerPhysics"]
+__all__ = [
+    "ACTION_NAMES",
+    "LEGEND",
+    "SHIPPED_PLATFORMER_LEVELS",
+    "PlatformerEnv",
+    "PlatformerPhysics",
+    "require_playable",
+]
 
 LEGEND = "XS-?QE<>[]oBb"
 SHIPPED_PLATFORMER_LEVELS = SHIPPED_LEVELS / "platformer"
@@ -395,6 +402,11 @@ class PlatformerEnv(gym.Env):
       (for example a generator that filters with ``check_level`` itself).
     - ``max_steps`` (default 4000, one step = one frame at 30 fps).
     - ``render_mode``: ``None``, ``"human"`` or ``"rgb_array"`` (256 x 224 frames, a camera following the player).
+
+    ## For apps
+    ``draw_surface()`` gives the current frame as a pygame ``Surface``; ``camera_x()`` is the frame's left edge in
+    level pixels (for any player x, e.g. to place a second racer) and ``player_rect(state)`` a player's box in the
+    frame; ``require_playable(level)`` (module level) is the completability check ``check_playable`` runs.
     """
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["human", "rgb_array"], "render_fps": 30}
@@ -427,7 +439,7 @@ class PlatformerEnv(gym.Env):
         self.level_source = coerce_level_source(level, level_source, LEGEND, _default_source)
         if level is not None and self.check_playable:
             for lv in getattr(self.level_source, "levels", ()):
-                _require_playable(lv, self.max_steps)
+                require_playable(lv, self.max_steps)
         self.action_space = spaces.Discrete(len(ACTION_NAMES))
         vh, vw = self.VIEW_H, self.VIEW_W
         if obs_type == "vector":
@@ -459,7 +471,7 @@ class PlatformerEnv(gym.Env):
             if bad:
                 raise LevelError(f"unknown tiles {''.join(sorted(bad))!r}", level.path or level.name)
             if self.check_playable:
-                _require_playable(level, self.max_steps)
+                require_playable(level, self.max_steps)
             self.level = level
             self.physics = _physics_for(level, self._physics_cache)
             self._build_grid()
@@ -521,6 +533,33 @@ class PlatformerEnv(gym.Env):
         if self.render_mode == "human":
             self._render_frame()
         return None
+
+    def draw_surface(self) -> Any:
+        """The current frame as a pygame ``Surface`` (the env's own off-screen surface, redrawn now, not a copy:
+        blit or copy it before the next step). For apps that show the game in their own window."""
+        if self.state is None:
+            raise RuntimeError("call reset() before draw_surface()")
+        return self._draw()
+
+    def camera_x(self, x: int | None = None) -> int:
+        """The frame's left edge in level pixels (``RENDER_TILE`` per tile) when the camera follows a player whose
+        left edge is at ``x`` (sub-tile units, as ``state[X]``; default: this env's player). The camera keeps the
+        player's centre 6 tiles from the left edge, clamped to the level."""
+        if self.state is None:
+            raise RuntimeError("call reset() before camera_x()")
+        t = self.RENDER_TILE
+        if x is None:
+            x = self.state[X]
+        return min(max((x + PW // 2) // (TILE // t) - 6 * t, 0), max(self.physics.W * t - self.VIEW_W * t, 0))
+
+    def player_rect(self, state: tuple | None = None) -> tuple[int, int, int, int]:
+        """``(left, top, width, height)`` in frame pixels of the player of ``state`` (default: this env's),
+        seen through this env's camera: e.g. another env's racer on the same level drawn into this frame."""
+        if self.state is None:
+            raise RuntimeError("call reset() before player_rect()")
+        s = self.state if state is None else state
+        scale = TILE // self.RENDER_TILE  # sub-units per pixel
+        return (s[X] // scale - self.camera_x(), s[Y] // scale, PW // scale, PH // scale)
 
     def close(self) -> None:
         if self._window is not None:
@@ -685,7 +724,7 @@ class PlatformerEnv(gym.Env):
             self._surface = pygame.Surface((vw, vh))
         surf = self._surface
         scale = TILE // t  # sub-units per pixel
-        cam = min(max((s[X] + PW // 2) // scale - 6 * t, 0), max(phys.W * t - vw, 0))
+        cam = self.camera_x()
         surf.fill(tuple(int(v) for v in _PALETTE[EMPTY]))
         surf.blit(self._background, (0, 0), pygame.Rect(cam, 0, vw, vh))
         for e in s[ENEMIES]:
@@ -730,7 +769,9 @@ class _DefaultSource:
 _default_source = _DefaultSource()
 
 
-def _require_playable(level: Level, max_steps: int) -> None:
+def require_playable(level: Level, max_steps: int = 4000) -> None:
+    """Raise ``LevelError`` (naming the level and why) unless the solver finishes ``level`` within ``max_steps``;
+    what ``PlatformerEnv(check_playable=True)`` runs on every new level (results cached by level content)."""
     from envs.platformer_solver import check_level
 
     result = check_level(level, max_steps=max_steps)

@@ -71,6 +71,10 @@ INV_H = 1.0 / COURT_H
 INV_V = 1.0 / MAX_SPEED
 
 _DIRS = (0.0, -1.0, 1.0)  # action -> paddle direction: stay, up, down
+# Bits of what one step did; ``PongGame.events`` (and ``info["events"]``) is ``_EVENTS[bits]``, a tuple of names.
+EV_POINT_LEFT, EV_POINT_RIGHT, EV_HIT_LEFT, EV_HIT_RIGHT, EV_WALL = 1, 2, 4, 8, 16
+EVENT_NAMES = ("point_left", "point_right", "hit_left", "hit_right", "wall")
+_EVENTS = tuple(tuple(name for bit, name in enumerate(EVENT_NAMES) if m >> bit & 1) for m in range(32))
 OPPONENTS = ("tracker", "random")
 OBS_TYPES = ("vector", "pixels")
 N_FEATURES = 8
@@ -179,6 +183,11 @@ class PongGame:
     Randomness comes from the counter-based stream of ``envs/rng.py`` (``key``, ``counter``), in this order per
     step: the random opponent's action (if any, drawn by the caller), then either one draw (a new tracker aim
     after a left paddle hit) or three (a serve: direction, angle, tracker aim).
+
+    ``events`` is what the last step did, a tuple of names from ``EVENT_NAMES`` (one shared tuple per combination,
+    usually the empty one): ``"hit_left"``/``"hit_right"`` (that paddle hit the ball), ``"wall"`` (the ball bounced
+    off the top or bottom wall), ``"point_left"``/``"point_right"`` (that side won a point). Sides are the court's,
+    whoever observes.
     """
 
     def __init__(self, points_to_win: int, max_steps: int) -> None:
@@ -203,6 +212,7 @@ class PongGame:
         return i
 
     def new_episode(self) -> None:
+        self.events: tuple[str, ...] = ()
         self.score_l = self.score_r = 0
         self.steps = 0
         self.pl = self.pr = CENTRE_Y
@@ -228,18 +238,22 @@ class PongGame:
         x, vx, vy = self.bx, self.vx, self.vy
         nx = x + vx
         ny = self.by + vy
+        ev = 0
         if ny < Y_LO:
             ny = Y_LO2 - ny
             vy = -vy
+            ev = EV_WALL
         elif ny > Y_HI:
             ny = Y_HI2 - ny
             vy = -vy
+            ev = EV_WALL
         self.steps += 1
         point_l = point_r = 0
         hit_l = hit_r = False
         if nx < FACE_L:
             if x >= FACE_L and abs(ny - pl) <= REACH:
                 hit_l = True
+                ev |= EV_HIT_LEFT
                 offset = (ny - pl) / REACH
                 self.speed = speed = min(self.speed * SPEEDUP, MAX_SPEED)
                 vy = speed * (SPIN * offset)
@@ -248,9 +262,11 @@ class PongGame:
                 self.aim_u = self.uniform()  # the ball now heads for the right seat
             elif nx < 0.0:
                 point_r = 1
+                ev |= EV_POINT_RIGHT
         elif nx > FACE_R:
             if x <= FACE_R and abs(ny - pr) <= REACH:
                 hit_r = True
+                ev |= EV_HIT_RIGHT
                 offset = (ny - pr) / REACH
                 self.speed = speed = min(self.speed * SPEEDUP, MAX_SPEED)
                 vy = speed * (SPIN * offset)
@@ -258,6 +274,8 @@ class PongGame:
                 nx = FACE_R2 - nx
             elif nx > COURT_W:
                 point_l = 1
+                ev |= EV_POINT_LEFT
+        self.events = _EVENTS[ev] if ev else ()
         if point_l or point_r:
             self.score_l += point_l
             self.score_r += point_r
@@ -424,7 +442,10 @@ class PongEnv(gym.Env):
     ## Episode End
     Terminated when a side reaches ``points_to_win``; truncated after ``max_steps`` steps.
     ``info["score"]`` is ``(left, right)`` at every step; at the end ``info["winner"]`` is ``"left"`` or
-    ``"right"`` (``None`` when truncated).
+    ``"right"`` (``None`` when truncated). ``info["events"]`` says what happened this step, a tuple (usually
+    empty) of ``"hit_left"``, ``"hit_right"`` (a paddle hit the ball), ``"wall"`` (a wall bounce),
+    ``"point_left"``, ``"point_right"`` (who won a point); ``()`` after ``reset``. ``PongVectorEnv`` has no
+    ``events``.
 
     ## Arguments
     * ``render_mode``: None, ``"human"`` or ``"rgb_array"`` (320 x 240 frames; the window shows them at 2x).
@@ -490,7 +511,7 @@ class PongEnv(gym.Env):
         self._seeded = True
         game.new_episode()
         self._tracker.reset(game.by)
-        info = {"score": (0, 0)}
+        info = {"score": (0, 0), "events": ()}
         if self._mode == "agent":
             self.opponent.reset()
             self._opp_info = {"score": (0, 0)}
@@ -517,7 +538,7 @@ class PongEnv(gym.Env):
         score = (game.score_l, game.score_r)
         terminated = score[0] >= self.points_to_win or score[1] >= self.points_to_win
         truncated = not terminated and game.steps >= self.max_steps
-        info: dict[str, Any] = {"score": score}
+        info: dict[str, Any] = {"score": score, "events": game.events}
         if terminated or truncated:
             info["winner"] = ("left" if score[0] > score[1] else "right") if terminated else None
         if mode == "agent":
@@ -534,6 +555,12 @@ class PongEnv(gym.Env):
             return self._get_renderer().rgb(self._game)
         self._render_frame()
         return None
+
+    def draw_surface(self) -> Any:
+        """The current frame as a pygame ``Surface`` (320 x 240): the env's own off-screen surface, redrawn now,
+        not a copy (blit or copy it before the next step). For apps that show the game in their own window;
+        works in any ``render_mode``."""
+        return self._get_renderer().draw(self._game)
 
     def close(self) -> None:
         if self._renderer is not None:
@@ -585,6 +612,8 @@ class PongVectorEnv(VectorEnv):
 
     Infos: ``score`` is an ``(num_envs, 2)`` int array (left, right) with mask ``_score``; on steps where some row
     terminates, ``winner`` (``"left"``/``"right"``, ``""`` elsewhere) with mask ``_winner`` marks those rows.
+    There is no ``events`` (the single envs' per-step hits, bounces and points): per-row event arrays would cost
+    every step, and rewards and ``score`` already carry the points.
     Returned observations are fresh arrays (the internal buffer is copied).
     """
 
@@ -836,7 +865,9 @@ class PongParallelEnv(ParallelEnv):
     own paddle first and on the left), so one policy can play both seats. Rewards are zero-sum: +1 to the side
     that wins a point, -1 to the other (plus ``hit_reward`` to whoever hits the ball). The episode ends for both
     agents together; ``infos[agent]["score"]`` is ``(own, opponent)``, ``infos[agent]["winner"]`` at the end is
-    the winning agent's name (None when truncated). Renders the left player's view.
+    the winning agent's name (None when truncated); ``infos[agent]["events"]`` is the step's events as in
+    ``PongEnv`` (court sides ``"left"``/``"right"``, the same tuple for both agents). Renders the left player's
+    view; ``draw_surface()`` gives that frame as a pygame ``Surface``.
     """
 
     metadata: ClassVar[dict[str, Any]] = {
@@ -888,7 +919,8 @@ class PongParallelEnv(ParallelEnv):
         self.agents = self.possible_agents[:]
         if self.render_mode == "human":
             self._get_renderer().show(game)
-        return self._observations(), {"left": {"score": (0, 0)}, "right": {"score": (0, 0)}}
+        infos = {"left": {"score": (0, 0), "events": ()}, "right": {"score": (0, 0), "events": ()}}
+        return self._observations(), infos
 
     def step(self, actions: dict[str, Any]):
         if not self.agents:
@@ -902,7 +934,11 @@ class PongParallelEnv(ParallelEnv):
         terminated = game.over
         truncated = not terminated and game.steps >= self.max_steps
         sl, sr = game.score_l, game.score_r
-        infos: dict[str, dict[str, Any]] = {"left": {"score": (sl, sr)}, "right": {"score": (sr, sl)}}
+        events = game.events
+        infos: dict[str, dict[str, Any]] = {
+            "left": {"score": (sl, sr), "events": events},
+            "right": {"score": (sr, sl), "events": events},
+        }
         if terminated or truncated:
             winner = ("left" if sl > sr else "right") if terminated else None
             infos["left"]["winner"] = infos["right"]["winner"] = winner
@@ -923,6 +959,11 @@ class PongParallelEnv(ParallelEnv):
             return self._get_renderer().rgb(self._game)
         self._get_renderer().show(self._game)
         return None
+
+    def draw_surface(self) -> Any:
+        """The current frame (the left player's view, 320 x 240) as a pygame ``Surface``: the env's own off-screen
+        surface, redrawn now, not a copy (blit or copy it before the next step). Works in any ``render_mode``."""
+        return self._get_renderer().draw(self._game)
 
     def close(self) -> None:
         if self._renderer is not None:

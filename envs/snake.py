@@ -341,6 +341,7 @@ class SnakeEnv(gym.Env):
     Truncated after ``max_steps`` steps, or after ``starvation_steps`` steps in a row without eating. Stepping
     after the episode ended raises ``RuntimeError``; call ``reset()``.
     ``info`` carries ``length``, ``score`` (food eaten this episode), ``action_mask`` and ``illegal_action``.
+    ``draw_surface()`` gives the current frame as a pygame ``Surface`` (for apps with their own window).
 
     ## Arguments
     ``size`` (int >= 5, default 12), ``max_steps`` (default ``100 * size * size``), ``starvation_steps``
@@ -538,6 +539,11 @@ class SnakeEnv(gym.Env):
         p2o, path, m = self._pad2obs, self._path, self._rmask
         return [p2o[path[(self._t - j) & m]] for j in range(self._length)]
 
+    def draw_surface(self) -> Any:
+        """The current frame as a pygame ``Surface``: the env's own off-screen surface, redrawn now, not a copy
+        (blit or copy it before the next step). For apps that show the game in their own window."""
+        return self._draw()
+
     def _draw(self) -> Any:
         if self._renderer is None:
             self._renderer = _BoardRenderer(self.size, "ArcadeLab Snake", self.render_mode)
@@ -583,6 +589,11 @@ class SnakeVectorEnv(VectorEnv):
     real last observation with ``terminated``/``truncated`` set; the next ``step`` resets that env (its action
     is ignored) and returns the first observation of the new episode with reward 0 and both flags False.
 
+    Partial reset: ``reset(options={"reset_mask": mask})`` resets only the masked envs (as Gymnasium's
+    ``SyncVectorEnv`` does; ``supports_reset_mask = True`` tells ``training/vec_env.py``), e.g. right after they
+    finished, so no reset step is spent on them. Their new games come from the same per-env random streams as an
+    autoreset; the other envs are untouched. No Python loop over envs either.
+
     Observations: by default each call returns a fresh ``(num_envs, 6, size, size)`` uint8 array, as Gymnasium's
     vector envs do. ``copy=False`` returns the env's own buffer instead, updated in place by the next ``step``:
     faster at large batches (copying 3.5 MB per step at 4096 envs is about a third of the step), safe for a
@@ -593,7 +604,8 @@ class SnakeVectorEnv(VectorEnv):
     indexed by ``4 * heading + action`` or by a code, and the rare cases (envs that die, restart or eat) as
     small index arrays. Envs that must not move take a "stay" turn instead of a separate code path.
     ``infos`` holds per-env arrays ``length``, ``score``, ``illegal_action`` and ``action_mask``
-    (``(num_envs, 4)``); every env has every key, so there are no ``_key`` masks.
+    (``(num_envs, 4)``); every env has every key, so there are no ``_key`` masks. Rendering is numpy frames only
+    (``render()``), no pygame ``draw_surface()``.
     """
 
     metadata: ClassVar[dict[str, Any]] = {
@@ -601,6 +613,7 @@ class SnakeVectorEnv(VectorEnv):
         "render_fps": RENDER_FPS,
         "autoreset_mode": AutoresetMode.NEXT_STEP,
     }
+    supports_reset_mask = True  # reset(options={"reset_mask": mask}) resets only those envs
 
     def __init__(
         self,
@@ -704,21 +717,47 @@ class SnakeVectorEnv(VectorEnv):
         return self._dir4 >> 2
 
     def reset(self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None):
+        """Reset every env, or with ``options={"reset_mask": mask}`` (a ``(num_envs,)`` bool array) only the
+        masked envs, as Gymnasium's ``SyncVectorEnv`` does: the other envs keep their state and random streams
+        (their rows of the returned observation are unchanged), and the next ``step`` steps them as usual.
+
+        A reset env draws its new game from its own stream exactly as a NEXT_STEP autoreset would, so env ``i``
+        still equals a ``SnakeEnv`` that calls ``reset()`` at the same moment. ``seed`` keys env ``i`` with
+        ``seed + i`` (or ``seed[i]`` for a list); with a mask only the masked envs are re-keyed. The first reset
+        starts every env whatever the mask.
+        """
         e = self.num_envs
+        rows = None  # None: every env
+        if options and "reset_mask" in options:
+            mask = np.asarray(options["reset_mask"])
+            if mask.shape != (e,) or mask.dtype != np.bool_:
+                raise ValueError(
+                    f"options['reset_mask'] must be a bool array of shape ({e},), got {options['reset_mask']!r}"
+                )
+            if self._keys is not None:
+                rows = mask.nonzero()[0]
         if seed is not None:
             seeds = (
                 np.arange(e, dtype=np.int64) + seed if np.isscalar(seed) else np.asarray(seed, dtype=np.int64)
             )
             if seeds.shape != (e,):
                 raise ValueError(f"seed must be an int or a list of {e} ints, got {seed!r}")
-            self._keys = rng.key_from_seed_array(seeds)
-            self._counters[:] = 0
+            if rows is None:
+                self._keys = rng.key_from_seed_array(seeds)
+                self._counters[:] = 0
+            else:
+                self._keys[rows] = rng.key_from_seed_array(seeds[rows])
+                self._counters[rows] = 0
         elif self._keys is None:
             base = int(np.random.default_rng().integers(2**62))
             self._keys = rng.key_from_seed_array(np.arange(e, dtype=np.int64) + base)
             self._counters[:] = 0
-        self._respawn(np.arange(e, dtype=np.intp), self._no_envs)
-        self._done[:] = False
+        if rows is None:
+            self._respawn(np.arange(e, dtype=np.intp), self._no_envs)
+            self._done[:] = False
+        elif len(rows):
+            self._respawn(rows, self._no_envs)
+            self._done[rows] = False
         return self._observation(), self._infos(np.zeros(e, dtype=bool))
 
     def step(self, actions: Any):
@@ -942,6 +981,7 @@ class _VersusGame:
         self.since_food = 0
         self.scores = [0, 0]
         self.over = True
+        self.dead = (False, False)  # who died in the last round (snake 0, snake 1)
         # Flat obs index of a body cell minus the cell, by (next segment - cell): own snake, then the other.
         nn = size * size
         self._body_planes = tuple(
@@ -961,6 +1001,7 @@ class _VersusGame:
         self.steps = self.since_food = 0
         self.scores = [0, 0]
         self.over = False
+        self.dead = (False, False)
         self._place_food(np_random)
 
     def _place_food(self, np_random: np.random.Generator) -> bool:
@@ -1036,6 +1077,7 @@ class _VersusGame:
             self.steps >= self.max_steps or self.since_food >= self.starvation_steps
         )
         self.over = terminated or truncated
+        self.dead = (dead[0], dead[1])
         return rewards, terminated, truncated, illegal, dead
 
     # -- observations ------------------------------------------------------------------------------------------
@@ -1073,10 +1115,13 @@ class _VersusGame:
         return self.vector_obs(who) if obs_type == "vector" else self.pixel_obs(who)
 
     def info(self, who: int) -> dict[str, Any]:
+        dead = self.dead
         return {
             "length": len(self.snakes[who]),
             "score": self.scores[who],
             "opponent_length": len(self.snakes[1 - who]),
+            "heading": self.dirs[who],
+            "dead": dead if who == 0 else (dead[1], dead[0]),
             "action_mask": self.action_mask(who),
         }
 
@@ -1162,7 +1207,11 @@ class SnakeVersusEnv(gym.Env):
     ``envs/snake_planner.py``), ``"random"`` (uniform legal moves, from the env's seed) or any object with
     ``act(obs, info)`` and ``reset()`` (it receives its own-perspective observation of ``obs_type`` and an
     ``info`` with its ``action_mask``); ``max_steps``; ``starvation_steps``; ``obs_type``; ``render_mode``.
-    ``info`` carries ``length``, ``score``, ``opponent_length``, ``action_mask``, ``illegal_action``.
+    ``info`` carries ``length`` and ``opponent_length`` (the snakes' lengths), ``score`` (food eaten),
+    ``heading`` (the own snake's direction, 0-3 as the actions), ``dead`` (``(own, other)``: which snakes died
+    this step; both False after ``reset`` and on steps nobody died, so a terminated step with no death is a full
+    board), ``action_mask``, ``illegal_action``.
+    ``draw_surface()`` gives the current frame as a pygame ``Surface`` (for apps with their own window).
     """
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["human", "rgb_array"], "render_fps": RENDER_FPS}
@@ -1260,6 +1309,11 @@ class SnakeVersusEnv(gym.Env):
             self._show()
         return None
 
+    def draw_surface(self) -> Any:
+        """The current frame as a pygame ``Surface``: the env's own off-screen surface, redrawn now, not a copy
+        (blit or copy it before the next step). For apps that show the game in their own window."""
+        return self._draw()
+
     def _draw(self) -> Any:
         if self._renderer is None:
             self._renderer = _BoardRenderer(self.size, "ArcadeLab Snake versus", self.render_mode)
@@ -1284,8 +1338,10 @@ class SnakeVersusParallelEnv(ParallelEnv):
     """The versus game for two learners: a PettingZoo ``ParallelEnv`` with agents ``snake_0`` and ``snake_1``.
 
     Same rules, rewards and arguments as ``SnakeVersusEnv`` (both run ``_VersusGame``), minus ``opponent``.
-    Each agent observes from its own perspective (its snake in planes 0-4); ``infos[agent]["action_mask"]``
-    gives its legal moves. When the game ends both agents are done and ``agents`` becomes empty.
+    Each agent observes from its own perspective (its snake in planes 0-4); ``infos[agent]`` has the same keys
+    as ``SnakeVersusEnv``'s info, from that agent's side (``dead`` is ``(own, other)``, ``length`` its own
+    snake's), and ``action_mask`` gives its legal moves. When the game ends both agents are done and ``agents``
+    becomes empty. ``draw_surface()`` gives the current frame as a pygame ``Surface``.
     """
 
     metadata: ClassVar[dict[str, Any]] = {
@@ -1375,6 +1431,11 @@ class SnakeVersusParallelEnv(ParallelEnv):
         if self.render_mode == "human":
             self._show()
         return None
+
+    def draw_surface(self) -> Any:
+        """The current frame as a pygame ``Surface``: the env's own off-screen surface, redrawn now, not a copy
+        (blit or copy it before the next step). For apps that show the game in their own window."""
+        return self._draw()
 
     def _draw(self) -> Any:
         if self._renderer is None:

@@ -311,8 +311,9 @@ def _pick_playable(levels: list[Any], seed: int | None, why_not: Callable[[Any],
 
 
 def _env_surface(env: Any) -> Any:
-    """The env's current frame as a pygame Surface: its own off-screen surface when it has one (no copy)."""
-    draw = getattr(env, "draw_surface", None) or getattr(env, "_draw", None)  # a public hook first, if added
+    """The env's current frame as a pygame Surface: its own off-screen surface (``draw_surface()``, no copy), or
+    for an env without that hook a surface made from ``render()``."""
+    draw = getattr(env, "draw_surface", None)
     if draw is not None:
         return draw()
     import pygame
@@ -498,7 +499,7 @@ class PlatformerMatch(Match):
 
         def completable(level: Any) -> str | None:
             try:
-                plat._require_playable(level, 4000)
+                plat.require_playable(level, 4000)
             except LevelError as exc:
                 return str(exc)
             return None
@@ -592,13 +593,8 @@ class PlatformerMatch(Match):
         surf = _env_surface(self.env)
         if self.ghost_env is None or self.ghost_finished_at is not None:
             return surf
-        plat, s, g = self._plat, self.env.state, self.ghost_env.state
-        t = self.env.RENDER_TILE
-        scale = plat.TILE // t
-        view_w = self.env.VIEW_W * t
-        # the person's camera, computed as the env's renderer does (it follows the person's player)
-        cam = min(max((s[plat.X] + plat.PW // 2) // scale - 6 * t, 0), max(self.env.physics.W * t - view_w, 0))
-        rect = pygame.Rect(g[plat.X] // scale - cam, g[plat.Y] // scale, plat.PW // scale, plat.PH // scale)
+        # the ghost's box seen through the person's camera (the env's camera follows the person's player)
+        rect = pygame.Rect(self.env.player_rect(self.ghost_env.state))
         width, height = surf.get_size()
         if rect.right < 0 or rect.left > width:  # off screen: an arrow at the edge says where the ghost is
             y = min(max(rect.centery, 8), height - 8)
@@ -677,15 +673,14 @@ class PongMatch(Match):
         return [self.env]
 
     def _step(self, keys: KeyState) -> list[GameEvent]:
-        game = self.env._game
         if self.left_agent is not None:
             a_left = int(self.left_agent.act(self.obs["left"], self.infos["left"]))
         else:
             a_left = {-1: 1, 0: 0, 1: 2}[keys.axis(UP, DOWN)]
         a_right = int(self.right_agent.act(self.obs["right"], self.infos["right"]))
-        vx0, vy0 = game.vx, game.vy
         self.obs, _, terms, truncs, self.infos = self.env.step({"left": a_left, "right": a_right})
         events: list[GameEvent] = []
+        happened = self.infos["left"]["events"]  # the env's own account: hit_left/right, wall, point_left/right
         score = self.infos["left"]["score"]
         if score != self.score:
             by = "left" if score[0] > self.score[0] else "right"
@@ -696,16 +691,17 @@ class PongMatch(Match):
                 self.life += 1
             events.append(GameEvent("point", {"by": "player" if mine else "opponent", "score": list(score)},
                                     sound="point" if mine else "lose_point"))
-        elif (vx0 < 0) != (game.vx < 0):
-            events.append(GameEvent("hit", {"by": "player" if game.vx > 0 else "opponent"}, sound="hit", log=False))
-        elif (vy0 < 0) != (game.vy < 0):
+        elif "hit_left" in happened or "hit_right" in happened:
+            by = "player" if "hit_left" in happened else "opponent"
+            events.append(GameEvent("hit", {"by": by}, sound="hit", log=False))
+        elif "wall" in happened:
             events.append(GameEvent("wall", sound="wall", log=False))
         if terms["left"] or truncs["left"]:
             self.done = True
         return events
 
     def frame(self) -> Any:
-        return self.env._get_renderer().draw(self.env._game)
+        return self.env.draw_surface()
 
     def score_text(self) -> str:
         who = "A" if self.watch else "you"
@@ -918,11 +914,11 @@ class SnakeMatch(Match):
         return [self.env]
 
     def _step(self, keys: KeyState) -> list[GameEvent]:
-        game = self.env._game
         if self.agent_0 is not None:
             a0 = int(self.agent_0.act(self.obs["snake_0"], self.infos["snake_0"]))
         else:
-            a0 = game.dirs[0]  # straight on, unless a queued turn is a real turn (not ahead, not back)
+            # straight on, unless a queued turn is a real turn (not ahead, not back)
+            a0 = self.infos["snake_0"]["heading"]
             while self._queued:
                 command = self._queued.popleft()
                 turn = self._ACTIONS.get(command)
@@ -930,25 +926,24 @@ class SnakeMatch(Match):
                     a0 = turn
                     break
         a1 = int(self.agent_1.act(self.obs["snake_1"], self.infos["snake_1"]))
-        lengths = (len(game.snakes[0]), len(game.snakes[1]))
-        self.obs, rewards, terms, truncs, self.infos = self.env.step({"snake_0": a0, "snake_1": a1})
+        self.obs, _, terms, truncs, self.infos = self.env.step({"snake_0": a0, "snake_1": a1})
         events: list[GameEvent] = []
         for k, who in enumerate(("player", "opponent")):
             if self.infos[f"snake_{k}"]["score"] > self.scores[k]:
                 self.scores[k] = self.infos[f"snake_{k}"]["score"]
-                events.append(GameEvent("eat", {"by": who, "length": len(game.snakes[k])},
+                events.append(GameEvent("eat", {"by": who, "length": self.infos[f"snake_{k}"]["length"]},
                                         sound="eat" if k == 0 else None))
         if terms["snake_0"] or truncs["snake_0"]:
             self.done = True
-            # Who died is read from the end rewards: when a snake dies the board freezes (nobody eats), so the
-            # reward is exactly -1 / +1 for a single death and 0 when both died; a full board leaves no food.
+            info = self.infos["snake_0"]
+            # A death freezes the board, so the lengths are the ones the snakes died with; a game that ends with
+            # nobody dead (and not by time) ended on a full board.
+            lengths = (info["length"], info["opponent_length"])
+            self.dead = list(info["dead"])
             if truncs["snake_0"]:
                 self.over_reason = "time up"
-            elif game.food is None:
+            elif not any(self.dead):
                 self.over_reason = "board full"
-            else:
-                r0 = rewards["snake_0"]
-                self.dead = [r0 <= 0, r0 >= 0]
             if self.dead[0]:
                 self.deaths = 1
                 events.append(GameEvent("death", {"length": lengths[0]}, sound="death"))
@@ -961,13 +956,12 @@ class SnakeMatch(Match):
 
     def score_text(self) -> str:
         who = "A" if self.watch else "you"
-        game = self.env._game
-        return (f"{who} (green) length {len(game.snakes[0])}   {self.agent_1.name if self.watch else 'agent'} "
-                f"(blue) length {len(game.snakes[1])}")
+        info = self.infos["snake_0"]
+        return (f"{who} (green) length {info['length']}   {self.agent_1.name if self.watch else 'agent'} "
+                f"(blue) length {info['opponent_length']}")
 
     def result(self) -> MatchResult:
-        game = self.env._game
-        l0, l1 = len(game.snakes[0]), len(game.snakes[1])
+        l0, l1 = self.infos["snake_0"]["length"], self.infos["snake_0"]["opponent_length"]
         d0, d1 = self.dead
         if d0 != d1:
             outcome = "loss" if d0 else "win"

@@ -374,3 +374,49 @@ def test_actions_accept_ints_and_numpy_integers_only():
     for bad in (6, -1, 2.0, "2", None, np.array([2])):
         with pytest.raises(ValueError, match=r"Discrete\(6\)"):
             env.step(bad)
+
+
+# ---------------------------------------------------------------- public hooks for apps
+def test_require_playable_is_the_check_the_env_runs():
+    from envs.platformer import require_playable
+
+    require_playable(make_level(name="fine"))  # completable: no error
+    with pytest.raises(LevelError, match="too-wide.*not completable"):
+        require_playable(make_level(pits=[(15, 25)], name="too-wide"))
+
+
+def test_draw_surface_camera_and_player_rect():
+    """``draw_surface()`` is the rendered frame; ``camera_x``/``player_rect`` place any racer in it."""
+    from envs.platformer import PW, X
+    from envs.render import surface_to_rgb
+
+    env = PlatformerEnv(render_mode="rgb_array", level=make_level(width=60), check_playable=False)
+    ghost = PlatformerEnv(level=make_level(width=60), check_playable=False)
+    with pytest.raises(RuntimeError, match="reset"):
+        env.draw_surface()
+    env.reset(seed=0)
+    ghost.reset(seed=0)
+    t, scale = env.RENDER_TILE, TILE // env.RENDER_TILE
+    view_w, level_w = env.VIEW_W * t, 60 * t
+    cams = set()
+    for step in range(150):
+        env.step(2)  # the person runs right; the ghost runs right half the time
+        ghost.step(2 if step % 2 else 0)
+        s = env.state
+        cam = env.camera_x()
+        # the camera keeps the player's centre 6 tiles from the left edge, clamped to the level
+        assert cam == min(max((s[X] + PW // 2) // scale - 6 * t, 0), level_w - view_w)
+        assert env.camera_x(s[X]) == cam and env.camera_x(0) == 0 and env.camera_x(10**9) == level_w - view_w
+        cams.add(cam)
+        x, y, w, h = env.player_rect()
+        assert (x, y, w, h) == (s[X] // scale - cam, s[Y] // scale, PW // scale, PH // scale)
+        gx, gy, _, _ = env.player_rect(ghost.state)
+        assert gx == ghost.state[X] // scale - cam and gy == ghost.state[Y] // scale
+        if step % 30 == 0:
+            surface = env.draw_surface()
+            assert env.draw_surface() is surface and surface.get_size() == (view_w, 14 * t)
+            frame = env.render()
+            np.testing.assert_array_equal(surface_to_rgb(surface), frame)
+            # the player is drawn where player_rect says
+            assert tuple(frame[y + h // 2, x + 1]) == (220, 40, 40)
+    assert len(cams) > 20 and 0 in cams

@@ -548,3 +548,53 @@ def test_countdown_holds_the_game_before_it_moves(db):
     moving = run_app(AppConfig(game="snake", title_screen=False, db=db, fast=True, sound=False, max_frames=60,
                                ready_seconds=0.5))
     assert moving.steps > 0
+
+
+# ------------------------------------------------------------------------------- the envs' public hooks
+def test_matches_read_no_private_env_state():
+    """The adapters use the envs' public hooks (draw_surface, info keys, camera, require_playable) only."""
+    source = (REPO / "games" / "matches.py").read_text()
+    for private in ("._game", "._draw", "_get_renderer", "_require_playable", "._renderer", "RENDER_TILE"):
+        assert private not in source, private
+
+
+def test_pong_match_hears_hits_bounces_and_points_from_the_env():
+    pytest.importorskip("envs.pong")
+    from games.matches import MatchSetup, make_match
+
+    match = make_match("pong", MatchSetup(watch=("bot", "bot"), realtime=False, seed=3, points_to_win=2))
+    kinds: dict[str, set] = {}
+    while not match.done and match.steps < 20_000:
+        for event in match.step(KeyState()):
+            kinds.setdefault(event.kind, set()).add(event.payload.get("by"))
+    assert match.done and kinds["hit"] == {"player", "opponent"} and "wall" in kinds and "point" in kinds
+    assert match.frame().get_size() == (320, 240)
+    assert " 2 : " in match.result().summary or ": 2 " in match.result().summary
+    match.close()
+
+
+def test_snake_match_knows_who_died_from_the_env():
+    pytest.importorskip("envs.snake")
+    from games.matches import MatchSetup, make_match
+
+    outcomes = set()
+    for seed, agents in enumerate([("bot", "random"), ("random", "bot"), ("random", "random"), ("bot", "bot")]):
+        match = make_match("snake", MatchSetup(watch=agents, realtime=False, seed=seed))
+        events = []
+        while not match.done and match.steps < 5_000:
+            events += match.step(KeyState())
+        info = match.infos["snake_0"]
+        assert match.done and list(info["dead"]) == match.dead
+        died = [e.kind for e in events if e.kind in ("death", "opponent_death")]
+        assert died == [k for k, d in zip(("death", "opponent_death"), info["dead"]) if d]
+        assert died or match.over_reason in ("time up", "board full")
+        result = match.result()
+        assert result.summary.endswith(f"length {info['length']} vs {info['opponent_length']}")
+        if died == ["opponent_death"]:
+            assert result.outcome == "win"
+        elif died == ["death"]:
+            assert result.outcome == "loss"
+        assert match.frame().get_size()[0] > 0
+        outcomes.add(tuple(died))
+        match.close()
+    assert {("death",), ("opponent_death",)} <= outcomes, outcomes

@@ -82,6 +82,68 @@ def test_a_missed_ball_scores_for_the_other_side_and_is_served_again():
     assert (game.bx, game.by, game.speed) == (pong.CENTRE_X, pong.CENTRE_Y, pong.SERVE_SPEED)
 
 
+def test_step_events_name_hits_bounces_and_points():
+    """``PongGame.events`` (and ``info["events"]``) says what the step did, with the court's side names."""
+    game = _game(bx=0.5, by=pong.Y_LO + 0.002, vx=0.005, vy=-0.008)
+    game.step(0, 0)
+    assert game.events == ("wall",)
+    game.step(0, 0)
+    assert game.events == ()
+    game = _game(bx=pong.FACE_L + 0.004, by=0.4, vx=-0.008, vy=0.0, speed=0.008, pl=0.4)
+    assert game.step(0, 0)[2] and game.events == ("hit_left",)
+    game = _game(bx=pong.FACE_R - 0.01, by=0.3, vx=pong.MAX_SPEED, vy=0.0, speed=pong.MAX_SPEED, pr=0.3)
+    assert game.step(0, 0)[3] and game.events == ("hit_right",)
+    game = _game(bx=0.015, by=0.1, vx=-0.02, vy=0.0, pl=0.6)
+    assert game.step(0, 0)[:2] == (0, 1) and game.events == ("point_right",)
+    game = _game(bx=0.985, by=pong.Y_HI - 0.001, vx=0.02, vy=0.004, pr=0.1)
+    assert game.step(0, 0)[:2] == (1, 0) and game.events == ("point_left", "wall")
+    assert game.new_episode() is None and game.events == ()
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_info_events_agree_with_what_the_ball_did(parallel):
+    """Over whole games, ``info["events"]`` matches what the app used to infer from velocities and the score."""
+    env = PongParallelEnv(points_to_win=3) if parallel else PongEnv(points_to_win=3, opponent_skill=0.5)
+    rng = np.random.default_rng(2)
+    bots = (PongTrackerBot(), PongTrackerBot())
+    seen: set[str] = set()
+    game = env._game
+    for episode in range(6):
+        obs, infos = env.reset(seed=5 + episode)
+        info = infos["left"] if parallel else infos
+        assert info["events"] == ()
+        done = False
+        while not done:
+            vx0, vy0, score0 = game.vx, game.vy, info["score"]
+            a = (
+                bots[0].act(obs["left"] if parallel else obs, info)
+                if rng.random() < 0.6
+                else int(rng.integers(3))
+            )
+            if parallel:
+                b = bots[1].act(obs["right"], infos["right"]) if rng.random() < 0.6 else int(rng.integers(3))
+                obs, _, terms, truncs, infos = env.step({"left": a, "right": b})
+                assert infos["left"]["events"] is infos["right"]["events"]
+                info, done = infos["left"], terms["left"] or truncs["left"]
+            else:
+                obs, _, terminated, truncated, info = env.step(a)
+                done = terminated or truncated
+            events = info["events"]
+            seen.update(events)
+            point = info["score"] != score0
+            assert point == ("point_left" in events or "point_right" in events)
+            if point:
+                assert ("point_left" in events) == (info["score"][0] > score0[0])
+            else:
+                hit = (vx0 < 0) != (game.vx < 0)
+                assert hit == ("hit_left" in events or "hit_right" in events)
+                if hit:
+                    assert ("hit_left" in events) == (game.vx > 0)
+                else:
+                    assert ((vy0 < 0) != (game.vy < 0)) == ("wall" in events)
+    assert seen == set(pong.EVENT_NAMES), seen
+
+
 def test_first_to_n_ends_the_episode_with_a_winner():
     env = PongEnv(points_to_win=3, opponent="tracker", opponent_skill=1.0)
     obs, info = env.reset(seed=4)
@@ -431,6 +493,25 @@ def test_parallel_env_uses_the_same_rules_as_pong_env():
 
 
 # --- rendering -------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("render_mode", [None, "rgb_array"])
+def test_draw_surface_is_the_rendered_frame(render_mode):
+    """``draw_surface()``: the env's own pygame surface (no copy) showing what ``render()`` returns."""
+    from envs.render import surface_to_rgb
+
+    for env in (PongEnv(render_mode=render_mode), PongParallelEnv(render_mode=render_mode)):
+        env.reset(seed=1)
+        for _ in range(30):
+            if isinstance(env, PongEnv):
+                env.step(1)
+            else:
+                env.step({"left": 1, "right": 2})
+        surface = env.draw_surface()
+        assert surface.get_size() == (320, 240) and env.draw_surface() is surface
+        if render_mode == "rgb_array":
+            np.testing.assert_array_equal(surface_to_rgb(surface), env.render())
+        env.close()
+
+
 def test_rgb_array_frames_show_the_score():
     env = PongEnv(render_mode="rgb_array", points_to_win=3)
     env.reset(seed=0)

@@ -276,6 +276,112 @@ def test_batched_env_matches_single_envs_through_a_win():
     assert counts["won"] >= 1, counts
 
 
+def test_batched_partial_reset_matches_single_envs_that_reset_at_once():
+    """``reset(options={"reset_mask": m})`` == ``SnakeEnv.reset()`` at the same moment, step for step; the envs
+    outside the mask keep their state and random streams (the masks also hold envs mid-episode, and sometimes
+    leave finished envs out: those still restart by NEXT_STEP autoreset on the next step)."""
+    n, kwargs = 12, {"size": 7, "starvation_steps": 30, "max_steps": 150}
+    vec = SnakeVectorEnv(n, **kwargs)
+    assert SnakeVectorEnv.supports_reset_mask
+    singles = [SnakeEnv(**kwargs) for _ in range(n)]
+    vobs, vinfo = vec.reset(seed=70)
+    for i, env in enumerate(singles):
+        np.testing.assert_array_equal(vobs[i], env.reset(seed=70 + i)[0])
+    rngs = [np.random.default_rng(200 + i) for i in range(n)]
+    pick = np.random.default_rng(9)
+    resets = mid_episode = autoresets = 0
+    pending = np.zeros(n, dtype=bool)
+    for t in range(1500):
+        actions = np.array([_food_seeking(vobs[i], vinfo["action_mask"][i], rngs[i]) for i in range(n)])
+        vobs, vrew, vterm, vtrunc, vinfo = vec.step(actions)
+        results = []
+        for i, env in enumerate(singles):
+            if pending[i]:  # finished and left out of the mask: this step only resets (NEXT_STEP autoreset)
+                obs, info = env.reset()
+                results.append((obs, 0.0, False, False, info))
+            else:
+                results.append(env.step(int(actions[i])))
+        autoresets += int(pending.sum())
+        for i, (obs, reward, terminated, truncated, info) in enumerate(results):
+            np.testing.assert_array_equal(vobs[i], obs, err_msg=f"step {t} env {i}")
+            assert (vrew[i], vterm[i], vtrunc[i]) == (reward, terminated, truncated), f"step {t} env {i}"
+        mask = vterm | vtrunc
+        extra = pick.random(n) < 0.01  # now and then an env restarts mid-episode
+        mid_episode += int((extra & ~mask).sum())
+        mask |= extra
+        if t % 37 == 0:
+            mask[:] = False  # an empty mask resets nothing; finished envs then autoreset on the next step
+        pending = (vterm | vtrunc) & ~mask
+        keep = ~mask
+        before = [a.copy() for a in (vobs, vec._codes2d, vec._counters, vec._keys, vec._length)]
+        vobs, vinfo = vec.reset(options={"reset_mask": mask})
+        np.testing.assert_array_equal(vobs[keep], before[0][keep])
+        np.testing.assert_array_equal(vec._codes2d[keep], before[1][keep])
+        np.testing.assert_array_equal(vec._counters[keep], before[2][keep])
+        np.testing.assert_array_equal(vec._keys[keep], before[3][keep])
+        np.testing.assert_array_equal(vec._length[keep], before[4][keep])
+        for i, env in enumerate(singles):
+            info = results[i][4]
+            if mask[i]:
+                obs, info = env.reset()
+                np.testing.assert_array_equal(vobs[i], obs, err_msg=f"reset at step {t} env {i}")
+            for key in ("length", "score"):
+                assert vinfo[key][i] == info[key], f"step {t} env {i} {key}"
+            np.testing.assert_array_equal(vinfo["action_mask"][i], info["action_mask"])
+        resets += int(mask.sum())
+    assert resets > 200 and mid_episode > 20 and autoresets > 3, (resets, mid_episode, autoresets)
+    # A seeded partial reset re-keys only the masked envs: env i then replays SnakeEnv().reset(seed=s + i).
+    mask = np.zeros(n, dtype=bool)
+    mask[[1, 4]] = True
+    counters = vec._counters.copy()
+    vobs, _ = vec.reset(seed=500, options={"reset_mask": mask})
+    for i in (1, 4):
+        np.testing.assert_array_equal(vobs[i], SnakeEnv(**kwargs).reset(seed=500 + i)[0])
+    np.testing.assert_array_equal(vec._counters[~mask], counters[~mask])
+    with pytest.raises(ValueError, match="reset_mask"):
+        vec.reset(options={"reset_mask": np.ones(n - 1, dtype=bool)})
+    with pytest.raises(ValueError, match="reset_mask"):
+        vec.reset(options={"reset_mask": np.ones(n, dtype=np.int64)})
+
+
+def test_batched_partial_reset_is_used_by_the_sb3_adapter():
+    """Through ``training/vec_env.py`` finished envs restart at once: no extra reset step reaches SB3, and the
+    episodes it reports are exactly the single envs' episodes (lengths and returns)."""
+    pytest.importorskip("stable_baselines3")
+    from training.vec_env import GymnasiumVectorEnvAdapter
+
+    n, kwargs = 4, {"size": 6, "starvation_steps": 20, "max_steps": 60}
+    vec = gym.make_vec("ArcadeLab/Snake-v0", num_envs=n, vectorization_mode="vector_entry_point", **kwargs)
+    adapter = GymnasiumVectorEnvAdapter(vec)
+    assert adapter.partial_reset
+    adapter.seed(11)
+    obs = adapter.reset()
+    singles = [SnakeEnv(**kwargs) for _ in range(n)]
+    for i, env in enumerate(singles):
+        np.testing.assert_array_equal(obs[i], env.reset(seed=11 + i)[0])
+    returns, lengths, episodes = [0.0] * n, [0] * n, 0
+    rng_ = np.random.default_rng(1)
+    for t in range(400):
+        masks = np.stack(adapter.env_method("action_masks"))
+        actions = np.array([rng_.choice(np.flatnonzero(m)) for m in masks])
+        obs, rewards, dones, infos = adapter.step(actions)
+        for i, env in enumerate(singles):
+            o, r, terminated, truncated, _ = env.step(int(actions[i]))
+            returns[i] += r
+            lengths[i] += 1
+            assert rewards[i] == r and dones[i] == (terminated or truncated), (t, i)
+            if dones[i]:
+                np.testing.assert_array_equal(infos[i]["terminal_observation"], o)
+                assert infos[i]["episode"]["l"] == lengths[i] and infos[i]["episode"]["r"] == returns[i]
+                assert infos[i]["TimeLimit.truncated"] == (truncated and not terminated)
+                o, _ = env.reset()
+                returns[i], lengths[i] = 0.0, 0
+                episodes += 1
+            np.testing.assert_array_equal(obs[i], o, err_msg=f"step {t} env {i}")
+    assert episodes > 20
+    adapter.close()
+
+
 def test_batched_env_api_and_next_step_autoreset():
     vec = gym.make_vec("ArcadeLab/Snake-v0", num_envs=3, vectorization_mode="vector_entry_point", size=8)
     assert vec.metadata["autoreset_mode"] == AutoresetMode.NEXT_STEP
@@ -408,6 +514,63 @@ def test_versus_eating_and_perspective_swap():
     np.testing.assert_array_equal(mine[10], theirs[10])
 
 
+def test_versus_info_says_who_died_their_lengths_and_headings():
+    """``info["dead"]`` is ``(own, other)`` for the step just played, from each agent's side."""
+    cases = [  # (board, dead as (snake 0, snake 1)); both snakes keep their heading
+        (
+            {"s0": [(3, 2), (3, 1), (3, 0)], "d0": RIGHT, "s1": [(3, 4), (3, 5), (3, 6)], "d1": LEFT},
+            (True, True),
+        ),
+        (
+            {"s0": [(3, 2), (3, 1), (3, 0), (2, 0)], "d0": RIGHT, "s1": [(3, 4), (3, 5), (3, 6)], "d1": LEFT},
+            (False, True),
+        ),
+        (
+            {"s0": [(2, 3), (2, 2), (2, 1)], "d0": RIGHT, "s1": [(4, 4), (3, 4), (2, 4), (1, 4)], "d1": DOWN},
+            (True, False),
+        ),
+        (
+            {"s0": [(0, 3), (0, 2), (0, 1)], "d0": RIGHT, "s1": [(3, 4), (2, 4), (1, 4), (0, 4)], "d1": DOWN},
+            (False, False),
+        ),
+    ]
+    for board, dead in cases:
+        env = _versus(**board)
+        lengths = (len(board["s0"]), len(board["s1"]))
+        _, _, term, _, info = _play(env, board["d0"], board["d1"])
+        assert term["snake_0"] == any(dead)
+        assert info["snake_0"]["dead"] == dead and info["snake_1"]["dead"] == dead[::-1]
+        assert (info["snake_0"]["length"], info["snake_0"]["opponent_length"]) == lengths  # frozen on a death
+        assert (info["snake_1"]["length"], info["snake_1"]["opponent_length"]) == lengths[::-1]
+        assert (info["snake_0"]["heading"], info["snake_1"]["heading"]) == (board["d0"], board["d1"])
+    _, infos = env.reset(seed=1)
+    assert infos["snake_0"]["dead"] == (False, False) and infos["snake_1"]["heading"] == LEFT
+    # A full board ends the game with nobody dead: on 5 x 5, snake 1 fills rows 0-1 and chases its tail, snake 0
+    # fills rows 2-4 but one cell, the food, which it eats.
+    s1 = [(1, c) for c in range(5)] + [(0, c) for c in range(4, -1, -1)]
+    s0 = [(2, c) for c in range(1, 5)] + [(3, c) for c in range(4, -1, -1)] + [(4, c) for c in range(5)]
+    env = _versus(size=5, s0=s0, d0=LEFT, s1=s1, d1=LEFT, food=2 * 5 + 0)
+    _, rew, term, trunc, info = _play(env, LEFT, UP)
+    assert term["snake_0"] and not trunc["snake_0"] and env._game.food is None
+    assert rew == {"snake_0": 2.0, "snake_1": -1.0}  # the food, and the longer snake wins
+    assert info["snake_0"]["dead"] == info["snake_1"]["dead"] == (False, False)
+    assert (info["snake_0"]["length"], info["snake_0"]["opponent_length"]) == (15, 10)
+    # The single-agent env carries the same keys (the player is snake 0).
+    env = SnakeVersusEnv(opponent="random", size=6)
+    _, info = env.reset(seed=4)
+    assert info["dead"] == (False, False) and info["heading"] == RIGHT
+    while True:
+        length, opponent_length = info["length"], info["opponent_length"]
+        _, reward, terminated, truncated, info = env.step(int(np.flatnonzero(env.action_masks())[0]))
+        assert info["heading"] == env._game.dirs[0]
+        if terminated or truncated:
+            break
+        assert info["dead"] == (False, False)
+    if any(info["dead"]):
+        assert (info["length"], info["opponent_length"]) == (length, opponent_length)
+        assert reward == (0.0 if all(info["dead"]) else -1.0 if info["dead"][0] else 1.0)
+
+
 def test_versus_opponent_argument():
     with pytest.raises(ValueError, match="opponent.*greedy.*random"):
         SnakeVersusEnv(opponent="smart")
@@ -481,6 +644,24 @@ def test_versus_parallel_api():
         parallel_api_test(env, num_cycles=1000)
     _, infos = env.reset(seed=0)
     assert set(infos) == {"snake_0", "snake_1"} and infos["snake_0"]["action_mask"].shape == (4,)
+
+
+def test_draw_surface_is_the_rendered_frame():
+    """``draw_surface()``: the env's own pygame surface (no copy) showing what ``render()`` returns."""
+    from envs.render import surface_to_rgb
+
+    for make in (SnakeEnv, SnakeVersusEnv, SnakeVersusParallelEnv):
+        env = make(render_mode="rgb_array", size=8)
+        env.reset(seed=2)
+        for _ in range(3):
+            if make is SnakeVersusParallelEnv:
+                env.step({"snake_0": RIGHT, "snake_1": LEFT})
+            else:
+                env.step(int(np.flatnonzero(env.action_masks())[0]))
+        surface = env.draw_surface()
+        assert env.draw_surface() is surface
+        np.testing.assert_array_equal(surface_to_rgb(surface), env.render())
+        env.close()
 
 
 # -- bot --------------------------------------------------------------------------------------------------------
