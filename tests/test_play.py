@@ -598,3 +598,18 @@ def test_snake_match_knows_who_died_from_the_env():
         outcomes.add(tuple(died))
         match.close()
     assert {("death",), ("opponent_death",)} <= outcomes, outcomes
+
+
+def test_no_display_is_a_clear_error_not_a_traceback(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, SDL_VIDEODRIVER="no-such-driver")
+    proc = subprocess.run(
+        [sys.executable, "-m", "training.cli", "play", "pong", "--no-title", "--frames", "5",
+         "--db", f"sqlite:///{tmp_path}/t.sqlite3"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "cannot open a window" in proc.stderr and "Traceback" not in proc.stderr

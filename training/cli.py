@@ -70,6 +70,13 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     return (ConfigError, CheckpointError, AgentLoadError, RecordError, FileNotFoundError)
 
 
+def _display_errors() -> tuple[type[BaseException], ...]:
+    """pygame's error type (no display, no video driver), imported only by the commands that open a window."""
+    import pygame
+
+    return (pygame.error,)
+
+
 def _setup_logging(verbose: bool, torch_threads: int | None = None) -> None:
     import logging
 
@@ -303,6 +310,8 @@ def play_command(
                       points_to_win=points_to_win, max_frames=frames, fast=fast)
     except (PlayError, *_user_errors()) as exc:
         raise _fail(str(exc)) from None
+    except _display_errors() as exc:
+        raise _fail(f"cannot open a window: {exc} (is there a display? check DISPLAY and SDL_VIDEODRIVER)") from None
     for message in report.messages:
         _err_console.print(f"note: {message}", highlight=False, markup=False, soft_wrap=True)
     _console.print(summary(report), highlight=False, markup=False, soft_wrap=True)
@@ -331,6 +340,8 @@ def watch_command(
                        points_to_win=points_to_win, max_frames=frames, fast=fast)
     except (PlayError, *_user_errors()) as exc:
         raise _fail(str(exc)) from None
+    except _display_errors() as exc:
+        raise _fail(f"cannot open a window: {exc} (is there a display? check DISPLAY and SDL_VIDEODRIVER)") from None
     for message in report.messages:
         _err_console.print(f"note: {message}", highlight=False, markup=False, soft_wrap=True)
     _console.print(summary(report), highlight=False, markup=False, soft_wrap=True)
