@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import dataclasses
 import getpass
-import math
 import logging
+import math
 import os
 import time
 from dataclasses import dataclass, field

@@ -609,7 +609,7 @@ def test_no_display_is_a_clear_error_not_a_traceback(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "training.cli", "play", "pong", "--no-title", "--frames", "5",
          "--db", f"sqlite:///{tmp_path}/t.sqlite3"],
-        env=env, capture_output=True, text=True, timeout=120,
+        env=env, capture_output=True, text=True, timeout=120, check=False,
     )
     assert proc.returncode == 2, proc.stderr
     assert "cannot open a window" in proc.stderr and "Traceback" not in proc.stderr

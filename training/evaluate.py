@@ -54,8 +54,11 @@ def run_episode(
     max_steps: int,
     frames: list[np.ndarray] | None = None,
     max_frames: int = 0,
+    final_info: dict[str, Any] | None = None,
 ) -> tuple[float, int, bool]:
-    """One episode; returns (return, length, won). Appends rendered frames to ``frames`` when given."""
+    """One episode; returns (return, length, won). Appends rendered frames to ``frames`` when given, and copies
+    the episode's last ``info`` into ``final_info`` when given (for game scores: Pong's ``score``, Snake's
+    ``length``, the platformer's ``event``)."""
     obs, info = env.reset(seed=seed)
     agent.reset()
     total, steps = 0.0, 0
@@ -68,6 +71,8 @@ def run_episode(
         if frames is not None and len(frames) < max_frames:
             frames.append(env.render())
         if terminated or truncated or steps >= max_steps:
+            if final_info is not None:
+                final_info.update(info)
             return total, steps, episode_won(info, total)
 
 
