@@ -106,8 +106,7 @@ def test_at_least_five_shipped_levels_with_readme():
 @pytest.mark.parametrize("name", CORPUS_NAMES)
 def test_corpus_level_plan_replays_to_goal(vglc_root, name):
     path = vglc_root / "Super Mario Bros" / "Processed" / f"{name}.txt"
-    if not path.exists():
-        pytest.skip(f"{path} missing")
+    assert path.exists(), f"{path} missing from the corpus"
     level = load_level(path, LEGEND)
     result = check_level(level)
     # every corpus level is completable with the default node budget (see benchmarks/platformer_corpus.py)

@@ -13,13 +13,9 @@ from gymnasium.vector import AutoresetMode, SyncVectorEnv
 from stable_baselines3.common.vec_env import DummyVecEnv
 from typer.testing import CliRunner
 
-import envs
 from agents.loading import load_agent
 from training.cli import app
 from training.vec_env import GymnasiumVectorEnvAdapter
-
-HAS_PONG = "ArcadeLab/Pong-v0" in envs.ENV_IDS and Path(envs.__file__).with_name("pong.py").exists()
-HAS_SNAKE = Path(envs.__file__).with_name("snake.py").exists()
 
 
 def _tags(run_dir: Path) -> dict[str, list[str]]:
@@ -93,7 +89,6 @@ def test_adapter_matches_dummy_vec_env(mode):
     assert ends > 3
 
 
-@pytest.mark.skipif(not HAS_PONG, reason="envs/pong.py not in this checkout")
 def test_adapter_over_batched_pong_reports_episodes_and_truncation():
     vec = gym.make_vec("ArcadeLab/Pong-v0", num_envs=4, vectorization_mode="vector_entry_point", max_steps=25)
     adapter = GymnasiumVectorEnvAdapter(vec)
@@ -136,7 +131,7 @@ CARTPOLE_TINY = PONG_TINY | {"env_id": "CartPole-v1", "env_kwargs": {}, "n_envs"
 
 
 def test_smoke_train_ppo_writes_run_folder_tags_and_a_loadable_model(tmp_path):
-    config = PONG_TINY if HAS_PONG else CARTPOLE_TINY
+    config = PONG_TINY
     run_dir = _train(tmp_path, config)
     for name in ("config.yaml", "command.txt", "final_model.zip", "final_model.json", "best_model.zip"):
         assert (run_dir / name).is_file(), name
@@ -172,7 +167,6 @@ def test_smoke_train_ppo_writes_run_folder_tags_and_a_loadable_model(tmp_path):
     assert load_agent(run_dir).name.endswith("best_model.zip")  # a run folder stands for its best model
 
 
-@pytest.mark.skipif(not HAS_SNAKE, reason="envs/snake.py not in this checkout")
 def test_smoke_train_maskable_ppo_on_batched_snake(tmp_path):
     config = {
         "env_id": "ArcadeLab/Snake-v0",
@@ -216,7 +210,6 @@ def test_smoke_train_dqn_checkpoints_its_replay_buffer_and_normalization(tmp_pat
     assert agent.act(np.zeros(4, dtype=np.float32), {}) in (0, 1)
 
 
-@pytest.mark.skipif(not HAS_PONG, reason="envs/pong.py not in this checkout")
 def test_smoke_train_cnn_policy_on_pixels(tmp_path):
     config = PONG_TINY | {
         "env_kwargs": {"points_to_win": 1, "max_steps": 100, "obs_type": "pixels"},
@@ -236,7 +229,6 @@ def test_smoke_train_cnn_policy_on_pixels(tmp_path):
     assert env.action_space.contains(agent.act(obs, info))
 
 
-@pytest.mark.skipif(not HAS_PONG, reason="envs/pong.py not in this checkout")
 def test_selfplay_logs_elo_and_resume_restores_pool_and_elo(tmp_path):
     config = PONG_TINY | {
         "n_envs": 4,
@@ -277,7 +269,6 @@ def test_selfplay_logs_elo_and_resume_restores_pool_and_elo(tmp_path):
     assert resumed["games"] > state["games"] and resumed["num_timesteps"] == 1536
 
 
-@pytest.mark.skipif(not HAS_PONG, reason="envs/pong.py not in this checkout")
 def test_selfplay_resume_from_an_older_checkpoint_rewinds_the_pool(tmp_path):
     """As after a SIGKILL: the pool on disk is ahead of the newest checkpoint; snapshots past it are dropped."""
     config = PONG_TINY | {
