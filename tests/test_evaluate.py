@@ -50,6 +50,7 @@ def test_evaluate_is_deterministic(tmp_path):
     assert a["mean_return"] == pytest.approx(np.mean(a["returns"]))
     assert a["std_return"] == pytest.approx(np.std(a["returns"]))
     assert 0.0 <= a["win_rate"] <= 1.0 and a["env_id"] == ENV_ID
+    assert 0.0 <= a["point_win_rate"] <= 1.0  # Pong is scored in points
     human = _invoke("evaluate", str(run_dir), "--episodes", "3")
     assert human.exit_code == 0 and "win rate" in human.output
 

@@ -202,6 +202,8 @@ class PeriodicEvalCallback(BaseCallback):
         self.logger.record("eval/mean_reward", result.mean_return)
         self.logger.record("eval/std_reward", result.std_return)
         self.logger.record("eval/win_rate", result.win_rate)
+        if result.point_win_rate is not None:
+            self.logger.record("eval/point_win_rate", result.point_win_rate)
         self.logger.record("eval/mean_ep_length", result.mean_length)
         if result.mean_return > self.best_mean:
             self.best_mean = result.mean_return

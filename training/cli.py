@@ -218,6 +218,7 @@ def evaluate_command(
     _console.print(
         f"{target.label} on {target.env_id} vs {opponent}: return {result.mean_return:.3f} ± {result.std_return:.3f}, "
         f"win rate {result.win_rate:.0%}, mean length {result.mean_length:.1f} ({episodes} episodes)"
+        + ("" if result.point_win_rate is None else f", points won {result.point_win_rate:.0%}")
     )
 
 
@@ -274,7 +275,7 @@ def demo_command(
         raise _fail(str(exc)) from None
     _console.print(
         f"Against the bot over {episodes} episodes: return {result.mean_return:.2f} ± {result.std_return:.2f}, "
-        f"win rate {result.win_rate:.0%}"
+        f"games won {result.win_rate:.0%}, points won {result.point_win_rate:.0%}"
     )
     _console.print(f"TensorBoard:  tensorboard --logdir {run_path.parent}")
     model = (

@@ -28,6 +28,8 @@ class EvalResult:
     std_return: float
     win_rate: float
     mean_length: float
+    # games scored in points (Pong's ``info["score"]`` = (own, opponent)): points won / points played, else None
+    point_win_rate: float | None = None
     returns: list[float] = field(default_factory=list)
     lengths: list[int] = field(default_factory=list)
     seeds: list[int] = field(default_factory=list)
@@ -92,10 +94,18 @@ def evaluate_agent(
     if not hasattr(agent, "act"):
         agent = agent(env)
     returns, lengths, wins, seeds = [], [], [], []
+    points = np.zeros(2, dtype=np.int64)  # own, opponent
+    scored = True
     try:
         for i in range(episodes):
             seed = seed_base + i
-            ret, length, won = run_episode(env, agent, seed, max_steps)
+            final: dict[str, Any] = {}
+            ret, length, won = run_episode(env, agent, seed, max_steps, final_info=final)
+            score = final.get("score")
+            if isinstance(score, (tuple, list)) and len(score) == 2:
+                points += np.asarray(score, dtype=np.int64)
+            else:
+                scored = False
             returns.append(ret)
             lengths.append(length)
             wins.append(won)
@@ -109,6 +119,7 @@ def evaluate_agent(
         std_return=float(arr.std()),
         win_rate=float(np.mean(wins)),
         mean_length=float(np.mean(lengths)),
+        point_win_rate=float(points[0] / points.sum()) if scored and points.sum() else None,
         returns=[float(r) for r in returns],
         lengths=[int(n) for n in lengths],
         seeds=seeds,
