@@ -267,7 +267,7 @@ def demo_command(
         command = ["arcadelab", "demo"] + (["--total-steps", str(total_steps)] if total_steps else [])
         command += ["--run-dir", str(run_dir)] if run_dir else []
         cfg, run_path = prepare_run(cfg, run_dir, False, command)
-        _console.print(f"Training PPO on {cfg.env_id} for {cfg.total_steps:,} steps into {run_path} ...")
+        _console.print(f"Training PPO on {cfg.env_id} for {cfg.total_steps:,} steps into {run_path} ...", soft_wrap=True)
         sb3_train(cfg, run_path, device="cpu")
         target = resolve_target(str(run_path))
         result = evaluate_agent(target.agent, target.env_id, target.env_kwargs, episodes, cfg.eval.seed_base)
@@ -275,15 +275,16 @@ def demo_command(
         raise _fail(str(exc)) from None
     _console.print(
         f"Against the bot over {episodes} episodes: return {result.mean_return:.2f} ± {result.std_return:.2f}, "
-        f"games won {result.win_rate:.0%}, points won {result.point_win_rate:.0%}"
+        f"games won {result.win_rate:.0%}, points won {result.point_win_rate:.0%}",
+        soft_wrap=True,
     )
-    _console.print(f"TensorBoard:  tensorboard --logdir {run_path.parent}")
+    _console.print(f"TensorBoard:  tensorboard --logdir {run_path.parent} --host 127.0.0.1", soft_wrap=True)
     model = (
         run_path / "best_model.zip"
         if (run_path / "best_model.zip").exists()
         else run_path / "final_model.zip"
     )
-    _console.print(f"Play it:      arcadelab play pong --opponent {model}")
+    _console.print(f"Play it:      arcadelab play pong --opponent {model}", soft_wrap=True)
 
 
 @app.command("play")
