@@ -1167,7 +1167,46 @@ class _RandomOpponent:
 OPPONENTS = ("greedy", "random")
 
 
-class SnakeVersusEnv(gym.Env):
+class _VersusRendering:
+    """Drawing shared by the two views of the versus game (``self._game``, ``self.size``, ``self.render_mode``)."""
+
+    _renderer: Any = None
+
+    def render(self):
+        if self.render_mode == "rgb_array":
+            from envs.render import surface_to_rgb
+
+            return surface_to_rgb(self._draw())
+        if self.render_mode == "human":
+            self._show()
+        return None
+
+    def draw_surface(self) -> Any:
+        """The current frame as a pygame ``Surface``: the env's own off-screen surface, redrawn now, not a copy
+        (blit or copy it before the next step). For apps that show the game in their own window."""
+        return self._draw()
+
+    def _draw(self) -> Any:
+        if self._renderer is None:
+            self._renderer = _BoardRenderer(self.size, "ArcadeLab Snake versus", self.render_mode)
+        return self._game.draw(self._renderer)
+
+    def _show(self) -> None:
+        surface = self._draw()
+        self._renderer.show(surface, self.metadata["render_fps"])
+
+    def close(self) -> None:
+        if self._renderer is not None:
+            self._renderer.close()
+            self._renderer = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_renderer"] = None
+        return state
+
+
+class SnakeVersusEnv(_VersusRendering, gym.Env):
     """Two snakes on one board; you steer snake 0, an ``opponent`` steers snake 1.
 
     ## Description
@@ -1300,41 +1339,8 @@ class SnakeVersusEnv(gym.Env):
         info["illegal_action"] = illegal
         return info
 
-    def render(self):
-        if self.render_mode == "rgb_array":
-            from envs.render import surface_to_rgb
 
-            return surface_to_rgb(self._draw())
-        if self.render_mode == "human":
-            self._show()
-        return None
-
-    def draw_surface(self) -> Any:
-        """The current frame as a pygame ``Surface``: the env's own off-screen surface, redrawn now, not a copy
-        (blit or copy it before the next step). For apps that show the game in their own window."""
-        return self._draw()
-
-    def _draw(self) -> Any:
-        if self._renderer is None:
-            self._renderer = _BoardRenderer(self.size, "ArcadeLab Snake versus", self.render_mode)
-        return self._game.draw(self._renderer)
-
-    def _show(self) -> None:
-        surface = self._draw()
-        self._renderer.show(surface, self.metadata["render_fps"])
-
-    def close(self) -> None:
-        if self._renderer is not None:
-            self._renderer.close()
-            self._renderer = None
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state["_renderer"] = None
-        return state
-
-
-class SnakeVersusParallelEnv(ParallelEnv):
+class SnakeVersusParallelEnv(_VersusRendering, ParallelEnv):
     """The versus game for two learners: a PettingZoo ``ParallelEnv`` with agents ``snake_0`` and ``snake_1``.
 
     Same rules, rewards and arguments as ``SnakeVersusEnv`` (both run ``_VersusGame``), minus ``opponent``.
@@ -1422,36 +1428,3 @@ class SnakeVersusParallelEnv(ParallelEnv):
         info = self._game.info(who)
         info["illegal_action"] = illegal
         return info
-
-    def render(self):
-        if self.render_mode == "rgb_array":
-            from envs.render import surface_to_rgb
-
-            return surface_to_rgb(self._draw())
-        if self.render_mode == "human":
-            self._show()
-        return None
-
-    def draw_surface(self) -> Any:
-        """The current frame as a pygame ``Surface``: the env's own off-screen surface, redrawn now, not a copy
-        (blit or copy it before the next step). For apps that show the game in their own window."""
-        return self._draw()
-
-    def _draw(self) -> Any:
-        if self._renderer is None:
-            self._renderer = _BoardRenderer(self.size, "ArcadeLab Snake versus", self.render_mode)
-        return self._game.draw(self._renderer)
-
-    def _show(self) -> None:
-        surface = self._draw()
-        self._renderer.show(surface, self.metadata["render_fps"])
-
-    def close(self) -> None:
-        if self._renderer is not None:
-            self._renderer.close()
-            self._renderer = None
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state["_renderer"] = None
-        return state
