@@ -613,17 +613,3 @@ def benchmark(games: tuple[str, ...] = GAMES, frames: int = 1500, db: str = "sql
                      "matches": len(report.results), "agent_ms": report.agent_ms})
     return rows
 
-
-if __name__ == "__main__":  # python -m games.app [frames]: the frame-rate table for the report
-    import sys
-
-    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1500
-    print(f"{'game':<11}{'frames':>8}{'fps':>9}{'p99 ms':>9}{'max ms':>9}{'steps':>8}{'matches':>9}  agent ms/call")
-    for row in benchmark(frames=n):
-        agents = ", ".join(f"{k} {v:.3f}" for k, v in row["agent_ms"].items())
-        print(f"{row['game']:<11}{row['frames']:>8}{row['fps']:>9.0f}{row['p99_frame_ms']:>9.2f}"
-              f"{row['slowest_frame_ms']:>9.2f}"
-              f"{row['steps']:>8}{row['matches']:>9}  {agents}")
-
