@@ -66,8 +66,8 @@ def _episodes(agent: Any, env_id: str, env_kwargs: dict[str, Any], seeds: list[i
     return infos
 
 
-def mean_return(agent: Any, config: Any, episodes: int) -> float:
-    """Mean episode return on the training env (the CartPole reference)."""
+def _evaluate(agent: Any, config: Any, episodes: int) -> Any:
+    """The deterministic evaluation protocol on the config's own env (fixed seeds)."""
     from training.evaluate import evaluate_agent
 
     return evaluate_agent(
@@ -77,20 +77,16 @@ def mean_return(agent: Any, config: Any, episodes: int) -> float:
         episodes,
         config.eval.seed_base,
         config.eval.max_episode_steps,
-    ).mean_return
+    )
+
+
+def mean_return(agent: Any, config: Any, episodes: int) -> float:
+    """Mean episode return on the training env (the CartPole reference)."""
+    return _evaluate(agent, config, episodes).mean_return
 
 
 def win_rate(agent: Any, config: Any, episodes: int) -> float:
-    from training.evaluate import evaluate_agent
-
-    return evaluate_agent(
-        agent,
-        config.env_id,
-        config.env_kwargs,
-        episodes,
-        config.eval.seed_base,
-        config.eval.max_episode_steps,
-    ).win_rate
+    return _evaluate(agent, config, episodes).win_rate
 
 
 def pong_points_won(agent: Any, config: Any, episodes: int) -> float:

@@ -287,6 +287,22 @@ def demo_command(
     _console.print(f"Play it:      arcadelab play pong --opponent {model}", soft_wrap=True)
 
 
+def _run_app_command(run) -> None:
+    """Run ``play``/``watch``: user errors and a missing display exit 2 with a message; then notes and summary."""
+    _setup_logging(False)
+    from games.cli_play import PlayError, summary
+
+    try:
+        report = run()
+    except (PlayError, *_user_errors()) as exc:
+        raise _fail(str(exc)) from None
+    except _display_errors() as exc:
+        raise _fail(f"cannot open a window: {exc} (is there a display? check DISPLAY and SDL_VIDEODRIVER)") from None
+    for message in report.messages:
+        _err_console.print(f"note: {message}", highlight=False, markup=False, soft_wrap=True)
+    _console.print(summary(report), highlight=False, markup=False, soft_wrap=True)
+
+
 @app.command("play")
 def play_command(
     game: str | None = typer.Argument(
@@ -304,19 +320,10 @@ def play_command(
     fast: bool = typer.Option(False, "--fast", hidden=True, help="Do not limit the frame rate (tests)."),
 ) -> None:
     """Play a game against an agent in a window: title screen, HUD, pause (P/Esc), restart (R), quit (Q)."""
-    _setup_logging(False)
-    from games.cli_play import PlayError, play, summary
+    from games.cli_play import play
 
-    try:
-        report = play(game, opponent, level, music, player, seed, db, title=title, sound=sound,
-                      points_to_win=points_to_win, max_frames=frames, fast=fast)
-    except (PlayError, *_user_errors()) as exc:
-        raise _fail(str(exc)) from None
-    except _display_errors() as exc:
-        raise _fail(f"cannot open a window: {exc} (is there a display? check DISPLAY and SDL_VIDEODRIVER)") from None
-    for message in report.messages:
-        _err_console.print(f"note: {message}", highlight=False, markup=False, soft_wrap=True)
-    _console.print(summary(report), highlight=False, markup=False, soft_wrap=True)
+    _run_app_command(lambda: play(game, opponent, level, music, player, seed, db, title=title, sound=sound,
+                                  points_to_win=points_to_win, max_frames=frames, fast=fast))
 
 
 @app.command("watch")
@@ -333,20 +340,11 @@ def watch_command(
     fast: bool = typer.Option(False, "--fast", hidden=True, help="Do not limit the frame rate (tests)."),
 ) -> None:
     """Watch agent A play agent B (Platformer: A plays, B is an optional ghost; Dungeon: A plays)."""
-    _setup_logging(False)
-    from games.cli_play import PlayError, summary, watch
+    from games.cli_play import watch
 
-    try:
-        # click options take one value each: in `--agents A B`, B arrives as the trailing argument
-        report = watch(game, [*agents, *(more_agents or [])], level, seed, db, sound=sound,
-                       points_to_win=points_to_win, max_frames=frames, fast=fast)
-    except (PlayError, *_user_errors()) as exc:
-        raise _fail(str(exc)) from None
-    except _display_errors() as exc:
-        raise _fail(f"cannot open a window: {exc} (is there a display? check DISPLAY and SDL_VIDEODRIVER)") from None
-    for message in report.messages:
-        _err_console.print(f"note: {message}", highlight=False, markup=False, soft_wrap=True)
-    _console.print(summary(report), highlight=False, markup=False, soft_wrap=True)
+    # click options take one value each: in `--agents A B`, B arrives as the trailing argument
+    _run_app_command(lambda: watch(game, [*agents, *(more_agents or [])], level, seed, db, sound=sound,
+                                   points_to_win=points_to_win, max_frames=frames, fast=fast))
 
 
 def main() -> None:
