@@ -162,6 +162,11 @@ class SB3Agent:
 
     A model trained without masking (PPO, A2C, DQN) still never picks an illegal action when ``info`` carries an
     ``action_mask``: it takes the legal action its policy (or Q-function) scores highest.
+
+    ``deterministic=True`` takes the policy's most likely action. ``False`` samples from the policy as it was
+    trained (RL Baselines3 Zoo evaluates Atari agents this way; a run's ``eval.deterministic`` sets it and
+    ``from_path`` reads it back): the draws come from the agent's own generator, reseeded by :meth:`seed`, so a
+    seeded episode plays the same twice.
     """
 
     def __init__(
@@ -171,6 +176,7 @@ class SB3Agent:
         obs_stats: tuple[np.ndarray, np.ndarray] | None = None,
         clip_obs: float = 10.0,
         deterministic: bool = True,
+        seed: int | None = None,
     ) -> None:
         self.model = model
         self.name = name
@@ -178,6 +184,11 @@ class SB3Agent:
         self.clip_obs = clip_obs
         self.deterministic = deterministic
         self._maskable = "action_masks" in inspect.signature(model.predict).parameters
+        self._rng = np.random.default_rng(seed)
+
+    def seed(self, seed: int | None) -> None:
+        """Reseed the draws of a sampling agent (evaluation calls it with each episode's seed)."""
+        self._rng = np.random.default_rng(seed)
 
     @classmethod
     def from_path(cls, path: str | Path, device: str = "cpu") -> SB3Agent:
@@ -199,7 +210,11 @@ class SB3Agent:
         stats_name = meta.get("files", {}).get("vecnormalize")
         obs_stats = read_obs_stats(path.parent / stats_name) if stats_name else None
         return cls(
-            model, name=f"{cls_name}:{path.name}", obs_stats=obs_stats, clip_obs=meta.get("clip_obs", 10.0)
+            model,
+            name=f"{cls_name}:{path.name}",
+            obs_stats=obs_stats,
+            clip_obs=meta.get("clip_obs", 10.0),
+            deterministic=bool(meta.get("deterministic", True)),
         )
 
     def _prepare(self, obs: Any) -> Any:
@@ -215,6 +230,8 @@ class SB3Agent:
         mask = None if not info else info.get("action_mask")
         if mask is not None:
             mask = np.array(mask, dtype=bool)  # a writable copy: torch warns on the env's read-only views
+        if not self.deterministic and not hasattr(self.model.policy, "q_net"):
+            return self._sample(obs, mask)
         if self._maskable:
             action, _ = self.model.predict(obs, deterministic=self.deterministic, action_masks=mask)
             return int(action)
@@ -222,6 +239,19 @@ class SB3Agent:
             action, _ = self.model.predict(obs, deterministic=self.deterministic)
             return int(action)
         return self._best_legal(obs, mask)
+
+    def _sample(self, obs: Any, mask: np.ndarray | None) -> int:
+        """An action drawn from the policy's distribution (legal actions only) with the agent's generator."""
+        import torch as th
+
+        policy = self.model.policy
+        obs_tensor, _ = policy.obs_to_tensor(obs)
+        with th.no_grad():
+            logits = policy.get_distribution(obs_tensor).distribution.logits[0].double().cpu().numpy()
+        if mask is not None and mask.any():
+            logits = np.where(mask, logits, -np.inf)
+        probs = np.exp(logits - logits.max())
+        return int(self._rng.choice(len(probs), p=probs / probs.sum()))
 
     def _best_legal(self, obs: Any, mask: np.ndarray) -> int:
         import torch as th

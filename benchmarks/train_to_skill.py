@@ -1,4 +1,4 @@
-"""Train each game with its shipped config and print one table: wall time, env steps, SPS, final score vs target.
+"""Train each game with its shipped config and print one table: wall time, env steps, SPS, score vs target.
 
 SB3 PPO on gymnasium's CartPole-v1 runs in the same invocation as the reference (``configs/cartpole/ppo.yaml``:
 8 DummyVecEnv envs, RL Baselines3 Zoo's tuned CartPole-v1 hyperparameters, 100k steps), so the numbers of one
@@ -19,10 +19,12 @@ The targets (each game's acceptance line):
 * Dungeon: win rate >= 50% on the shipped levels (no time limit).
 
 Training wall time is the whole ``arcadelab train`` loop (rollouts, updates, periodic evaluations, checkpoints).
-Scores are then measured on the run's *final* model with ``arcadelab evaluate``'s deterministic protocol (episode
-``i`` has seed ``eval.seed_base + i``, deterministic actions); the final model, not ``best_model.zip``, because the
-best one was picked on those same seeds during training. Runs go to ``runs/bench/`` unless ``--run-root`` says
-otherwise.
+Scores are then measured on the run's ``best_model.zip`` (the model the periodic evaluation kept, the one
+``arcadelab demo`` and ``play`` point to; ``--model final`` scores the final one) with ``arcadelab evaluate``'s
+protocol on *held-out* seeds: episode ``i`` has seed ``SCORE_SEED_BASE + i``, never a seed the periodic
+evaluation picked the best model on (``eval.seed_base + i``, 10,000 and up). The agent acts as its config's
+``eval.deterministic`` says (argmax by default); the Pong and Platformer rows also show the other mode. Runs go
+to ``runs/bench/`` unless ``--run-root`` says otherwise.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 # ------------------------------------------------------------------------------------------------- scores
 # Each takes (agent, config, episodes) and returns the game's score.
+SCORE_SEED_BASE = 1_000_000  # scoring seeds: disjoint from the periodic evaluation's (eval.seed_base + i)
 
 
 def _episodes(agent: Any, env_id: str, env_kwargs: dict[str, Any], seeds: list[int], max_steps: int):
@@ -73,9 +76,9 @@ def _evaluate(agent: Any, config: Any, episodes: int) -> Any:
     return evaluate_agent(
         agent,
         config.env_id,
-        config.env_kwargs,
+        config.eval_env_kwargs(),
         episodes,
-        config.eval.seed_base,
+        SCORE_SEED_BASE,
         config.eval.max_episode_steps,
     )
 
@@ -92,35 +95,36 @@ def win_rate(agent: Any, config: Any, episodes: int) -> float:
 def pong_points_won(agent: Any, config: Any, episodes: int) -> float:
     """Points won / points played against the env's *default* opponent (tracker, skill 0.7, games to 11,
     truncated at the env's default 10,000 steps), whatever the training env's opponent, score or shaping."""
-    seeds = [config.eval.seed_base + i for i in range(episodes)]
+    seeds = [SCORE_SEED_BASE + i for i in range(episodes)]
     infos = _episodes(agent, config.env_id, {"obs_type": "vector"}, seeds, max_steps=10**9)
     won = sum(int(info["score"][0]) for info in infos)
     lost = sum(int(info["score"][1]) for info in infos)
     return won / max(won + lost, 1)
 
 
-def pong_points_won_sampled(agent: Any, config: Any, episodes: int) -> float:
-    """The same, with actions sampled from the policy (torch seeded from ``eval.seed_base``): PPO's policy as
-    trained, next to the deterministic (argmax) agent that ``arcadelab evaluate`` / ``play`` use."""
-    import torch
+def other_action_mode(score: Callable[[Any, Any, int], float]) -> Callable[[Any, Any, int], float]:
+    """``score`` with the agent's other action mode (argmax if it samples, sampled if it takes the argmax)."""
 
-    torch.manual_seed(config.eval.seed_base)
-    agent.deterministic = False
-    try:
-        return pong_points_won(agent, config, episodes)
-    finally:
-        agent.deterministic = True
+    def scored(agent: Any, config: Any, episodes: int) -> float:
+        agent.deterministic = not agent.deterministic
+        try:
+            return score(agent, config, episodes)
+        finally:
+            agent.deterministic = not agent.deterministic
+
+    return scored
 
 
 def snake_mean_length(agent: Any, config: Any, episodes: int) -> float:
     """Mean final snake length (``info["length"]``) on the default 12 x 12 board."""
-    seeds = [config.eval.seed_base + i for i in range(episodes)]
+    seeds = [SCORE_SEED_BASE + i for i in range(episodes)]
     infos = _episodes(agent, config.env_id, {"obs_type": "vector", "size": 12}, seeds, max_steps=10**9)
     return sum(int(info["length"]) for info in infos) / len(infos)
 
 
 def platformer_corpus_finished(agent: Any, config: Any, episodes: int) -> float:
-    """How many VGLC corpus levels the agent finishes, one deterministic episode each (``episodes`` unused)."""
+    """How many VGLC corpus levels the agent finishes, one episode each from the level's start (``episodes``
+    unused)."""
     from envs.data import vglc_dir
 
     files = sorted(Path(vglc_dir("Super Mario Bros")).glob("*.txt"))
@@ -130,8 +134,8 @@ def platformer_corpus_finished(agent: Any, config: Any, episodes: int) -> float:
         )
     finished = 0
     for path in files:
-        kwargs = dict(config.env_kwargs) | {"level": str(path), "check_playable": False}
-        (info,) = _episodes(agent, config.env_id, kwargs, [config.eval.seed_base], max_steps=10**9)
+        kwargs = config.eval_env_kwargs() | {"level": str(path), "check_playable": False}
+        (info,) = _episodes(agent, config.env_id, kwargs, [SCORE_SEED_BASE], max_steps=10**9)
         finished += info.get("event") == "finished"
     return float(finished)
 
@@ -159,11 +163,16 @@ GAMES: dict[str, Game] = {
         15,
         5.0,
         percent=True,
-        also=("sampled actions", pong_points_won_sampled),
+        also=("other action mode", other_action_mode(pong_points_won)),
     ),
     "snake": Game("configs/snake/maskable_ppo.yaml", "mean length 12x12", snake_mean_length, 25.0, 30),
     "platformer": Game(
-        "configs/platformer/ppo.yaml", "corpus levels finished", platformer_corpus_finished, 8.0, 60
+        "configs/platformer/ppo.yaml",
+        "corpus levels finished",
+        platformer_corpus_finished,
+        8.0,
+        60,
+        also=("other action mode", other_action_mode(platformer_corpus_finished)),
     ),
     "dungeon": Game("configs/dungeon/maskable_ppo.yaml", "win rate", win_rate, 0.5, percent=True),
 }
@@ -172,7 +181,7 @@ GAMES: dict[str, Game] = {
 BENCH_STEPS: dict[str, int] = {"pong": 40_000_000}
 
 
-def run_one(game: str, steps: int | None, episodes: int, run_root: Path) -> dict:
+def run_one(game: str, steps: int | None, episodes: int, run_root: Path, which: str = "best") -> dict:
     from agents.loading import load_agent
     from training.config import load_config
     from training.sb3_backend import prepare_run, train
@@ -186,7 +195,9 @@ def run_one(game: str, steps: int | None, episodes: int, run_root: Path) -> dict
     wall = time.perf_counter() - start
     steps_done = json.loads(final.with_suffix(".json").read_text())["num_timesteps"]
     eval_start = time.perf_counter()
-    agent = load_agent(final)
+    best = run_dir / "best_model.zip"
+    scored = best if which == "best" and best.is_file() else final
+    agent = load_agent(scored)
     score = spec.score(agent, config, episodes)
     also = None if spec.also is None else spec.also[1](agent, config, episodes)
     return {
@@ -199,10 +210,13 @@ def run_one(game: str, steps: int | None, episodes: int, run_root: Path) -> dict
         "metric": spec.metric,
         "score": score,
         "also": also,
+        "actions": "argmax" if getattr(agent, "deterministic", True) else "sampled",
         "target": spec.target,
         "time_limit_s": None if spec.minutes is None else 60.0 * spec.minutes,
         "eval_s": time.perf_counter() - eval_start,
         "run_dir": str(run_dir),
+        "model": scored.name,
+        "model_steps": json.loads(scored.with_suffix(".json").read_text())["num_timesteps"],
     }
 
 
@@ -238,6 +252,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--episodes", type=int, default=20, help="evaluation episodes per game")
     parser.add_argument("--no-reference", action="store_true", help="skip the CartPole reference run")
+    parser.add_argument(
+        "--model", choices=("best", "final"), default="best", help="which model of each run to score"
+    )
     parser.add_argument("--run-root", type=Path, default=Path("runs/bench"))
     parser.add_argument("--json", type=Path, default=None, help="also write the rows to this JSON file")
     args = parser.parse_args(argv)
@@ -252,9 +269,9 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     if not args.no_reference and "cartpole" not in games:
         ref_steps = args.reference_steps if args.reference_steps is not None else args.steps
-        rows.append(run_one("cartpole", ref_steps, args.episodes, args.run_root))
+        rows.append(run_one("cartpole", ref_steps, args.episodes, args.run_root, args.model))
     for game in games:
-        rows.append(run_one(game, args.steps, args.episodes, args.run_root))
+        rows.append(run_one(game, args.steps, args.episodes, args.run_root, args.model))
     ref_sps = next((r["sps"] for r in rows if r["game"] == "cartpole"), None)
     for r in rows:
         r["sps_vs_ref"] = r["sps"] / ref_sps if ref_sps else None
@@ -265,9 +282,9 @@ def main(argv: list[str] | None = None) -> int:
 
     table = Table(title="Train to skill (SB3, this machine)")
     columns = ("game", "algo", "envs", "wall time", "limit", "env steps", "SPS", "x ref",
-               "final score", "target", "reached")  # fmt: skip
+               "scored model", "score (held-out seeds)", "target", "reached")  # fmt: skip
     for column in columns:
-        table.add_column(column, justify="left" if column in ("game", "algo", "final score") else "right")
+        table.add_column(column, justify="left" if column in ("game", "algo", "score (held-out seeds)") else "right")
     for r in rows:
         spec = GAMES[r["game"]]
         fmt = "{:.1%}" if spec.percent else "{:.1f}"
@@ -283,8 +300,11 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['steps']:,}",
             f"{r['sps']:,.0f}",
             "-" if r["sps_vs_ref"] is None else f"{r['sps_vs_ref']:.1f}x",
+            f"{r['model'].removesuffix('.zip')} @ {r['model_steps']:,}",
             f"{r['metric']} {fmt.format(r['score'])}"
-            + ("" if r["also"] is None else f" ({spec.also[0]}: {fmt.format(r['also'])})"),
+            + ("" if r["also"] is None else
+               f" ({r['actions']} actions; {'sampled' if r['actions'] == 'argmax' else 'argmax'}: "
+               f"{fmt.format(r['also'])})"),
             target,
             r["reached"],
         )

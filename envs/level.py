@@ -22,6 +22,7 @@ __all__ = [
     "LevelListSource",
     "LevelSource",
     "coerce_level_source",
+    "corpus_files",
     "load_level",
     "load_levels",
     "parse_level",
@@ -183,11 +184,33 @@ class FileLevelSource(LevelListSource):
         super().__init__(load_levels(paths, legend))
 
 
+CORPUS = "corpus"  # ``level="corpus"``: the game's VGLC folder, read in place (``envs.data.vglc_dir``)
+
+
+def corpus_files(corpus: str) -> list[Path]:
+    """The level files of one VGLC game (``Processed/*.txt``), refused with the folder's path if there are none."""
+    from envs.data import vglc_dir
+
+    folder = vglc_dir(corpus)
+    files = sorted(p for p in folder.glob("*.txt") if not p.name.lower().startswith("readme"))
+    if not files:
+        raise LevelError(
+            "no VGLC corpus levels here (put ../shared/data beside the checkout or set $ARCADELAB_VGLC)", folder
+        )
+    return files
+
+
 def coerce_level_source(level: Level | str | os.PathLike | None, level_source: LevelSource | None,
-                        legend: Iterable[str], default: LevelSource) -> LevelSource:
-    """Resolve an env's ``level=`` / ``level_source=`` arguments into one source."""
+                        legend: Iterable[str], default: LevelSource, corpus: str | None = None) -> LevelSource:
+    """Resolve an env's ``level=`` / ``level_source=`` arguments into one source.
+
+    ``level="corpus"`` means the game's VGLC corpus (``corpus`` names its VGLC folder), so a YAML config can
+    train on it without a machine-specific path.
+    """
     if level is not None and level_source is not None:
         raise ValueError("pass either level= or level_source=, not both")
+    if corpus is not None and isinstance(level, str) and level == CORPUS:
+        return FileLevelSource(corpus_files(corpus), legend)
     if level_source is not None:
         if not isinstance(level_source, LevelSource):
             raise TypeError(f"level_source must have a sample(rng) -> Level method, got {type(level_source)!r}")

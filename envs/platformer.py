@@ -7,6 +7,8 @@ hashable tuple state in integer sub-tile units. The env runs it, and so does the
 
 from __future__ import annotations
 
+import bisect
+import functools
 import os
 from pathlib import Path
 from typing import Any, ClassVar
@@ -28,6 +30,7 @@ __all__ = [
 ]
 
 LEGEND = "XS-?QE<>[]oBb"
+CORPUS = "Super Mario Bros"  # the VGLC game whose levels ``level="corpus"`` reads
 SHIPPED_PLATFORMER_LEVELS = SHIPPED_LEVELS / "platformer"
 ACTION_NAMES = ("noop", "left", "right", "jump", "left+jump", "right+jump")
 _MOVE = (0, -1, 1, 0, -1, 1)
@@ -169,9 +172,30 @@ class PlatformerPhysics:
             level.path or level.name,
         )
 
-    def initial_state(self) -> tuple:
-        x, y = self.start
-        return (x, y, 0, 0, True, 0, 0, (), (), frozenset(), frozenset())
+    def initial_state(self, start: tuple[int, int] | None = None) -> tuple:
+        """The state at ``start`` (player box top-left, default the level's start), standing still. Enemies whose
+        spawn lies behind a later start never wake (they would only walk away to the left)."""
+        x, y = self.start if start is None else start
+        next_enemy = 0 if start is None else bisect.bisect_left(self.enemy_spawns, (x, -(1 << 30)))
+        return (x, y, 0, 0, True, 0, next_enemy, (), (), frozenset(), frozenset())
+
+    @functools.cached_property
+    def standing_spots(self) -> tuple[tuple[int, int], ...]:
+        """Every place the player can stand still safely, start and goal columns excluded: a free tile (empty or
+        coin) on top of a solid one, at least 3 columns away from any enemy's spawn. ``PlatformerEnv``'s
+        ``start_anywhere`` draws training starts from these."""
+        level, solid_codes = self.level, (GROUND, BRICK, QBLOCK, USED, PIPE, CANNON)
+        enemy_cols = {c for row in level.rows for c, ch in enumerate(row) if ch == "E"}
+        first = self.start[0] // TILE + 1
+        spots = []
+        for c in range(first, self.W - GOAL_COLS):
+            if any(abs(c - e) < 3 for e in enemy_cols):
+                continue
+            for r in range(1, self.H):
+                here = level.rows[r - 1][c]
+                if _TILE_CODE[level.rows[r][c]] in solid_codes and _TILE_CODE[here] in (EMPTY, COIN) and here != "E":
+                    spots.append((c * TILE + (TILE - PW) // 2, r * TILE - PH))
+        return tuple(spots)
 
     def _blocked(self, i: int, changed: frozenset) -> bool:
         v = self.solid[i]
@@ -400,7 +424,12 @@ class PlatformerEnv(gym.Env):
       test; one that passes it but is not completable costs a full search (about 1-3 s at the default node
       budget) the first time it is seen. Pass ``False`` when the source already guarantees completable levels
       (for example a generator that filters with ``check_level`` itself).
+      ``level="corpus"``: the VGLC Super Mario Bros levels, read in place (``envs.data.vglc_dir``).
     - ``max_steps`` (default 4000, one step = one frame at 30 fps).
+    - ``start_anywhere`` (default 0.0): the probability that a reset starts the player at a random safe standing
+      spot of the level (``PlatformerPhysics.standing_spots``) instead of its start. A training curriculum: the
+      agent meets every part of a level before it can get there from the start (as with resets to states along
+      a demonstration). Progress rewards count from where the player starts. Evaluate with 0.
     - ``render_mode``: ``None``, ``"human"`` or ``"rgb_array"`` (256 x 224 frames, a camera following the player).
 
     ## For apps
@@ -423,7 +452,14 @@ class PlatformerEnv(gym.Env):
         level_source: LevelSource | None = None,
         check_playable: bool = True,
         max_steps: int = 4000,
+        start_anywhere: float = 0.0,
     ) -> None:
+        if (
+            not isinstance(start_anywhere, (int, float, np.integer, np.floating))
+            or isinstance(start_anywhere, bool)
+            or not 0.0 <= float(start_anywhere) <= 1.0
+        ):
+            raise ValueError(f"start_anywhere must be a probability in [0, 1], got {start_anywhere!r}")
         if obs_type not in ("vector", "pixels"):
             raise ValueError(f"obs_type must be 'vector' or 'pixels', got {obs_type!r}")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
@@ -436,7 +472,8 @@ class PlatformerEnv(gym.Env):
         self.obs_type = obs_type
         self.max_steps = int(max_steps)
         self.check_playable = bool(check_playable)
-        self.level_source = coerce_level_source(level, level_source, LEGEND, _default_source)
+        self.start_anywhere = float(start_anywhere)
+        self.level_source = coerce_level_source(level, level_source, LEGEND, _default_source, corpus=CORPUS)
         if level is not None and self.check_playable:
             for lv in getattr(self.level_source, "levels", ()):
                 require_playable(lv, self.max_steps)
@@ -479,7 +516,12 @@ class PlatformerEnv(gym.Env):
         else:
             self.level = level
             self._reset_grid()
-        self.state = self.physics.initial_state()
+        start = None
+        if self.start_anywhere and self.np_random.random() < self.start_anywhere:
+            spots = self.physics.standing_spots
+            if spots:
+                start = spots[int(self.np_random.integers(len(spots)))]
+        self.state = self.physics.initial_state(start)
         self._steps = 0
         self._coins = 0
         self._max_x = self.state[X]

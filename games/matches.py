@@ -214,6 +214,8 @@ def make_agent(spec: str, game: str, seed: int | None = None, env: Any = None) -
                     agent.name = spec
                 return agent
     agent = load_agent(spec, env_id=ENV_IDS[game], seed=seed)
+    if callable(getattr(agent, "seed", None)):
+        agent.seed(seed)  # a policy that samples its actions (eval.deterministic: false) replays under --seed
     if _agent_elo(agent) is None:
         elo = _sidecar_elo(spec)
         if elo is not None:

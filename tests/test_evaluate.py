@@ -117,3 +117,57 @@ def test_record_gif_and_mp4(tmp_path, monkeypatch):
 
 def test_known_bot_names():
     assert {"pong-tracker", "snake-greedy", "platformer-solver", "dungeon-solver", "random"} <= set(BOTS)
+
+
+def test_evaluation_uses_the_configs_eval_env_kwargs(tmp_path):
+    """A training-only env option (``eval.env_kwargs`` overrides it) is off when a run is evaluated."""
+    from training.config import load_config
+    from training.evaluate import resolve_target
+
+    run_dir = _run_folder(tmp_path)
+    config_file = run_dir / "config.yaml"
+    config = load_config(config_file)
+    data = config.model_dump(mode="json")
+    data["eval"]["env_kwargs"] = {"max_steps": 50}
+    dump_config(parse_config(data), config_file)
+    target = resolve_target(str(run_dir))
+    assert target.env_kwargs == ENV_KWARGS | {"max_steps": 50}
+    result = _invoke("evaluate", str(run_dir), "--episodes", "2", "--json")
+    assert result.exit_code == 0, result.output
+    assert all(length <= 50 for length in json.loads(result.output)["lengths"])
+
+
+def test_a_sampling_agent_replays_under_a_seed_and_keeps_to_legal_actions(tmp_path):
+    """``eval.deterministic: false`` is saved with the model: the loaded agent samples, reproducibly per seed."""
+    from agents.sb3_agent import SB3Agent
+
+    run_dir = _run_folder(tmp_path)
+    sidecar = run_dir / "final_model.json"
+    meta = json.loads(sidecar.read_text())
+    assert meta.get("deterministic", True) is True
+    sidecar.write_text(json.dumps(meta | {"deterministic": False}))
+    agent = load_agent(run_dir / "final_model.zip")
+    assert isinstance(agent, SB3Agent) and agent.deterministic is False
+    obs = gym.make(ENV_ID, **ENV_KWARGS).reset(seed=0)[0]
+
+    def draws(seed: int, info: dict | None = None) -> list[int]:
+        agent.seed(seed)
+        return [agent.act(obs, info) for _ in range(60)]
+
+    assert draws(1) == draws(1)
+    assert draws(1) != draws(2) and len(set(draws(1))) > 1, "an untrained policy spreads its draws"
+    assert set(draws(3, {"action_mask": np.array([True, False, True])})) == {0, 2}
+    agent.deterministic = True
+    assert len(set(draws(4))) == 1
+    first = _invoke("evaluate", str(run_dir), "--episodes", "2", "--json")
+    second = _invoke("evaluate", str(run_dir), "--episodes", "2", "--json")
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.output)["returns"] == json.loads(second.output)["returns"]
+
+
+def test_training_saves_the_action_mode_with_the_model(tmp_path):
+    from training.sb3_backend import _metadata
+
+    config = parse_config({"env_id": ENV_ID, "algo": "ppo", "eval": {"deterministic": False}})
+    assert _metadata(config)["deterministic"] is False
+    assert _metadata(parse_config({"env_id": ENV_ID, "algo": "ppo"}))["deterministic"] is True

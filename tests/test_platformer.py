@@ -317,6 +317,8 @@ def test_truncation_at_max_steps():
         ({"obs_type": "voxels"}, "obs_type"),
         ({"max_steps": 0}, "max_steps"),
         ({"render_mode": "ascii"}, "render_mode"),
+        ({"start_anywhere": 1.5}, "start_anywhere"),
+        ({"start_anywhere": "yes"}, "start_anywhere"),
     ],
 )
 def test_bad_arguments_are_refused(kwargs, match):
@@ -419,3 +421,65 @@ def test_draw_surface_camera_and_player_rect():
             # the player is drawn where player_rect says
             assert tuple(frame[y + h // 2, x + 1]) == (220, 40, 40)
     assert len(cams) > 20 and 0 in cams
+
+
+def test_level_corpus_reads_the_vglc_folder_in_place(vglc_root):
+    env = PlatformerEnv(level="corpus", check_playable=False)
+    names = sorted(lv.name for lv in env.level_source.levels)
+    assert names == CORPUS_NAMES
+    assert all(str(vglc_root) in lv.path for lv in env.level_source.levels)
+
+
+def test_level_corpus_without_the_corpus_names_the_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("ARCADELAB_VGLC", str(tmp_path))
+    with pytest.raises(LevelError, match="no VGLC corpus") as err:
+        PlatformerEnv(level="corpus")
+    assert str(tmp_path) in str(err.value)
+
+
+def test_start_anywhere_starts_on_safe_standing_spots_and_rewards_progress_from_there():
+    level = make_level(width=60, pits=[(20, 22)], walls=[(30, 2)], tiles=[(12, 45, "E")])
+    env = PlatformerEnv(level=level, check_playable=False, start_anywhere=1.0)
+    starts = set()
+    for seed in range(40):
+        _, info = env.reset(seed=seed)
+        spots = set(env.physics.standing_spots)
+        state = env.state
+        assert (state[0], state[1]) in spots
+        starts.add(info["x"])
+        col = int(info["x"])
+        assert abs(col - 45) >= 3, "never next to an enemy spawn"
+        assert not 20 <= col < 22, "never over the pit"
+        # standing still is safe for a while, and the first step right earns only that step's progress
+        _, reward, terminated, _, _ = env.step(2)
+        assert not terminated and 0 < reward < 0.1
+    assert len(starts) > 15, "starts spread over the level"
+    assert any(x > 40 for x in starts), "including beyond the first obstacles"
+
+
+def test_start_anywhere_is_seeded_and_zero_keeps_the_level_start():
+    level = make_level(width=60)
+    a = PlatformerEnv(level=level, check_playable=False, start_anywhere=0.5)
+    b = PlatformerEnv(level=level, check_playable=False, start_anywhere=0.5)
+    xs_a = [a.reset(seed=s)[1]["x"] for s in range(20)]
+    xs_b = [b.reset(seed=s)[1]["x"] for s in range(20)]
+    assert xs_a == xs_b
+    start_x = PlatformerEnv(level=level, check_playable=False).reset(seed=0)[1]["x"]
+    assert start_x in xs_a and len(set(xs_a)) > 3
+    plain = PlatformerEnv(level=level, check_playable=False, start_anywhere=0.0)
+    assert {plain.reset(seed=s)[1]["x"] for s in range(20)} == {start_x}
+
+
+def test_enemies_behind_a_later_start_stay_asleep():
+    level = make_level(width=80, tiles=[(12, 10, "E"), (12, 60, "E")])
+    phys = PlatformerPhysics(level)
+    s = phys.initial_state((40 * TILE, GROUND_Y))
+    for _ in range(60):
+        s, _, event = phys.step(s, 0)
+    assert event == NONE
+    assert [e[0] for e in s[ENEMIES]] == [], "the enemy behind never wakes, the one 20 tiles ahead not yet"
+    woke = set()
+    for _ in range(40):
+        s, _, _ = phys.step(s, 2)
+        woke |= {e[0] for e in s[ENEMIES]}
+    assert woke == {1}, "running on wakes the enemy ahead, never the one behind"

@@ -190,7 +190,8 @@ class PeriodicEvalCallback(BaseCallback):
         if vec_normalize is not None and vec_normalize.norm_obs:
             stats = (vec_normalize.obs_rms.mean.copy(), vec_normalize.obs_rms.var.copy())
             clip = vec_normalize.clip_obs
-        return SB3Agent(self.model, name="learner", obs_stats=stats, clip_obs=clip)
+        deterministic = bool(self.metadata.get("deterministic", True))
+        return SB3Agent(self.model, name="learner", obs_stats=stats, clip_obs=clip, deterministic=deterministic)
 
     def evaluate(self) -> None:
         self._last_eval = self.num_timesteps

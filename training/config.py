@@ -78,6 +78,13 @@ class EvalSettings(_Strict):
     # Seeds of the evaluation episodes are ``seed_base + i``: the same list every time.
     seed_base: int = 10_000
     max_episode_steps: int = Field(10_000, ge=1)
+    # How the trained agent acts wherever it is used (evaluation, ``arcadelab evaluate``/``play``, benchmarks):
+    # its most likely action (True), or an action sampled from the policy as trained (False), as RL Baselines3
+    # Zoo evaluates its Atari agents. Saved with every model.
+    deterministic: bool = True
+    # Overrides of ``env_kwargs`` for evaluation (periodic, ``arcadelab evaluate``/``record``, benchmarks): e.g.
+    # a training-only curriculum such as the platformer's ``start_anywhere`` is switched off here.
+    env_kwargs: dict[str, Any] = Field(default_factory=dict)
 
 
 class NormalizeSettings(_Strict):
@@ -133,6 +140,10 @@ class TrainConfig(_Strict):
     eval: EvalSettings = Field(default_factory=EvalSettings)
     selfplay: SelfPlaySettings | None = None
     rllib: RllibSettings = Field(default_factory=RllibSettings)
+
+    def eval_env_kwargs(self) -> dict[str, Any]:
+        """The env arguments evaluation uses: ``env_kwargs`` with ``eval.env_kwargs`` over them."""
+        return dict(self.env_kwargs) | dict(self.eval.env_kwargs)
 
     @model_validator(mode="after")
     def _pixels_need_cnn(self) -> TrainConfig:

@@ -1,7 +1,8 @@
 """Deterministic evaluation: an agent plays a fixed list of seeded episodes; mean ± std return and win rate.
 
-Episode ``i`` always uses seed ``seed_base + i`` and the agent acts deterministically, so the same command gives
-the same numbers. A win is read from the env's final ``info`` (``is_success``/``success``, ``win``/``won``,
+Episode ``i`` always uses seed ``seed_base + i``, and the agent either takes its most likely action or, if its run
+says ``eval.deterministic: false``, samples with a generator reseeded from the episode's seed, so the same command
+gives the same numbers. A win is read from the env's final ``info`` (``is_success``/``success``, ``win``/``won``,
 ``event == "finished"``, or ``winner`` naming the agent); an env that reports none of these counts an episode
 with positive return as a win.
 """
@@ -63,6 +64,8 @@ def run_episode(
     ``length``, the platformer's ``event``)."""
     obs, info = env.reset(seed=seed)
     agent.reset()
+    if callable(getattr(agent, "seed", None)):
+        agent.seed(seed)  # a sampling agent draws the same actions for the same episode
     total, steps = 0.0, 0
     if frames is not None:
         frames.append(env.render())
@@ -164,7 +167,7 @@ def resolve_target(run_or_model: str, env_id: str | None = None, opponent: str |
                 from training.config import load_config
 
                 cfg = load_config(config_file)
-                config_env, env_kwargs = cfg.env_id, dict(cfg.env_kwargs)
+                config_env, env_kwargs = cfg.env_id, cfg.eval_env_kwargs()
                 break
     target_env = env_id or config_env
     if target_env is None:

@@ -42,6 +42,7 @@ def _metadata(config: TrainConfig) -> dict[str, Any]:
         "config_hash": config.config_hash(),
         "sb3_version": stable_baselines3.__version__,
         "clip_obs": config.normalize.clip_obs if config.normalize else 10.0,
+        "deterministic": config.eval.deterministic,  # how the agent acts when loaded (SB3Agent.from_path)
         # Lets loaders rebuild spaces, policy class and kwargs from data instead of unpickling them.
         "config": config.to_dict(),
     }
@@ -209,7 +210,7 @@ def train(
             PeriodicEvalCallback(
                 run_dir,
                 config.env_id,
-                config.env_kwargs,
+                config.eval_env_kwargs(),
                 config.eval.every_steps,
                 config.eval.episodes,
                 config.eval.seed_base,
