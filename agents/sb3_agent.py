@@ -61,6 +61,10 @@ def policy_kwargs_from_dict(policy_kwargs: dict[str, Any]) -> dict[str, Any]:
             value = activations[value]
         elif key == "net_arch":
             value = {k: list(v) for k, v in value.items()} if isinstance(value, dict) else list(value)
+        elif key == "features_extractor":
+            from agents.features import FEATURES_EXTRACTORS
+
+            key, value = "features_extractor_class", FEATURES_EXTRACTORS[value]
         kwargs[key] = value
     return kwargs
 
@@ -93,6 +97,8 @@ def read_obs_stats(path: Path) -> tuple[np.ndarray, np.ndarray] | None:
     if not path.is_file():
         return None
     with np.load(path, allow_pickle=False) as data:
+        if "obs_mean" not in data:  # trained with normalize.norm_obs: false (returns normalized only)
+            return None
         return np.array(data["obs_mean"]), np.array(data["obs_var"])
 
 

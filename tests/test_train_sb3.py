@@ -330,3 +330,71 @@ def test_default_run_dir_name_and_resume_without_run_dir(tmp_path, monkeypatch):
     result = CliRunner().invoke(app, ["train", str(cfg), "--no-progress", "--resume", "--total-steps", "512"])
     assert result.exit_code == 0, result.output
     assert json.loads((run_dir / "final_model.json").read_text())["num_timesteps"] == 512
+
+
+def test_smoke_train_platformer_with_tile_embedding_and_random_starts(tmp_path):
+    """The platformer's shipped recipe in miniature: tile codes embedded, random starts in training only, a
+    sampling agent; the saved model loads from data (the extractor is named, not pickled) and acts the same."""
+    import torch
+
+    from agents.features import TileEmbedding
+
+    config = {
+        "env_id": "ArcadeLab/Platformer-v0",
+        "env_kwargs": {"max_steps": 300, "start_anywhere": 0.5, "check_playable": False},
+        "n_envs": 2,
+        "vec_env": "dummy",
+        "algo": "ppo",
+        "total_steps": 512,
+        "hyperparams": {"n_steps": 128, "batch_size": 128, "n_epochs": 1},
+        "policy_kwargs": {
+            "net_arch": [32],
+            "features_extractor": "tile_embedding",
+            "features_extractor_kwargs": {"n_tiles": 224, "n_codes": 12, "embed_dim": 2},
+        },
+        "normalize": {"norm_obs": False, "norm_reward": True},
+        "checkpoint": {"every_steps": 256},
+        "eval": {
+            "every_steps": 256,
+            "episodes": 1,
+            "video_every": 0,
+            "max_episode_steps": 300,
+            "deterministic": False,
+            "env_kwargs": {"start_anywhere": 0.0},
+        },
+    }
+    run_dir = _train(tmp_path, config)
+    agent = _load_without_unpickling(run_dir / "final_model.zip")
+    assert isinstance(agent.model.policy.features_extractor, TileEmbedding)
+    assert agent.deterministic is False
+    env = gym.make("ArcadeLab/Platformer-v0")
+    obs, info = env.reset(seed=0)
+    features = agent.model.policy.extract_features(torch.as_tensor(obs[None]), agent.model.policy.features_extractor)
+    assert features.shape == (1, 224 * 2 + 4)
+    agent.seed(5)
+    first = [agent.act(obs, info) for _ in range(30)]
+    agent.seed(5)
+    assert [agent.act(obs, info) for _ in range(30)] == first
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"normalize": {"norm_obs": True}}, "normalize.norm_obs"),
+        ({"policy_kwargs": {"features_extractor": "tile_embedding"}}, "features_extractor_kwargs"),
+        ({"policy_kwargs": {"features_extractor_kwargs": {"n_tiles": 4}}}, "set features_extractor"),
+    ],
+)
+def test_tile_embedding_config_errors_name_the_field(tmp_path, change, field):
+    base = {
+        "env_id": "ArcadeLab/Platformer-v0",
+        "algo": "ppo",
+        "policy_kwargs": {
+            "features_extractor": "tile_embedding",
+            "features_extractor_kwargs": {"n_tiles": 224, "n_codes": 12},
+        },
+    }
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(yaml.safe_dump(base | change))
+    result = CliRunner().invoke(app, ["train", str(cfg), "--run-dir", str(tmp_path / "run"), "--no-progress"])
+    assert result.exit_code == 2 and field in result.output and "Traceback" not in result.output

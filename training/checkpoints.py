@@ -76,29 +76,26 @@ def atomic_write_json(path: Path, data: dict[str, Any]) -> None:
 
 
 def save_vecnormalize_stats(vec_normalize: Any, path: Path) -> None:
-    """VecNormalize running statistics as plain arrays (no pickled objects)."""
+    """VecNormalize running statistics as plain arrays (no pickled objects). A VecNormalize that does not
+    normalize observations (``norm_obs=False``) has no observation statistics: only the return's are saved."""
     buf = io.BytesIO()
-    obs_rms, ret_rms = vec_normalize.obs_rms, vec_normalize.ret_rms
-    np.savez(
-        buf,
-        obs_mean=obs_rms.mean,
-        obs_var=obs_rms.var,
-        obs_count=np.array(obs_rms.count),
-        ret_mean=ret_rms.mean,
-        ret_var=ret_rms.var,
-        ret_count=np.array(ret_rms.count),
-    )
+    arrays = {}
+    for prefix, name in (("obs", "obs_rms"), ("ret", "ret_rms")):
+        rms = getattr(vec_normalize, name, None)
+        if rms is not None:
+            arrays |= {f"{prefix}_mean": rms.mean, f"{prefix}_var": rms.var, f"{prefix}_count": np.array(rms.count)}
+    np.savez(buf, **arrays)
     atomic_write(path, lambda f: f.write(buf.getvalue()))
 
 
 def load_vecnormalize_stats(vec_normalize: Any, path: Path) -> None:
     with np.load(path, allow_pickle=False) as data:
-        vec_normalize.obs_rms.mean = data["obs_mean"]
-        vec_normalize.obs_rms.var = data["obs_var"]
-        vec_normalize.obs_rms.count = float(data["obs_count"])
-        vec_normalize.ret_rms.mean = data["ret_mean"]
-        vec_normalize.ret_rms.var = data["ret_var"]
-        vec_normalize.ret_rms.count = float(data["ret_count"])
+        for prefix, name in (("obs", "obs_rms"), ("ret", "ret_rms")):
+            rms = getattr(vec_normalize, name, None)
+            if rms is not None and f"{prefix}_mean" in data:
+                rms.mean = data[f"{prefix}_mean"]
+                rms.var = data[f"{prefix}_var"]
+                rms.count = float(data[f"{prefix}_count"])
 
 
 def save_model(

@@ -62,6 +62,10 @@ class PolicyKwargs(_Strict):
     ortho_init: bool | None = None
     normalize_images: bool | None = None
     share_features_extractor: bool | None = None
+    # A named extractor from agents/features.py (e.g. tile_embedding for tile-window observations) and its
+    # arguments; None: SB3's default for the policy.
+    features_extractor: Literal["tile_embedding"] | None = None
+    features_extractor_kwargs: dict[str, Any] | None = None
 
 
 class CheckpointSettings(_Strict):
@@ -323,6 +327,20 @@ def validate_for_sb3(config: TrainConfig) -> None:
         raise ConfigError(
             "field 'selfplay': self-play needs vec_env 'auto', 'batched' or 'dummy' (not 'subproc')"
         )
+    pk = config.policy_kwargs
+    if pk.features_extractor == "tile_embedding":
+        if config.normalize is not None and config.normalize.norm_obs:
+            raise ConfigError(
+                "field 'normalize.norm_obs': must be false with features_extractor tile_embedding (tile codes "
+                "are indices, not numbers to normalize)"
+            )
+        missing = {"n_tiles", "n_codes"} - set(pk.features_extractor_kwargs or {})
+        if missing:
+            raise ConfigError(
+                f"field 'policy_kwargs.features_extractor_kwargs': tile_embedding needs {', '.join(sorted(missing))}"
+            )
+    elif pk.features_extractor_kwargs and pk.features_extractor is None:
+        raise ConfigError("field 'policy_kwargs.features_extractor_kwargs': set features_extractor too")
 
 
 def resolve_device(device: str) -> str:
