@@ -102,7 +102,8 @@ def _check_int(name: str, value: Any, minimum: int) -> int:
     return int(value)
 
 
-def _check_common(render_mode, obs_type, points_to_win, max_steps, hit_reward, render_modes) -> None:
+def _check_common(render_mode, obs_type, points_to_win, max_steps, hit_reward, render_modes,
+                  loss_penalty: float = 1.0) -> None:
     if render_mode is not None and render_mode not in render_modes:
         raise ValueError(f"render_mode must be None or one of {render_modes}, got {render_mode!r}")
     if obs_type not in OBS_TYPES:
@@ -111,6 +112,8 @@ def _check_common(render_mode, obs_type, points_to_win, max_steps, hit_reward, r
     _check_int("max_steps", max_steps, 1)
     if not _is_real(hit_reward) or not math.isfinite(hit_reward):
         raise ValueError(f"hit_reward must be a finite number, got {hit_reward!r}")
+    if not _is_real(loss_penalty) or not math.isfinite(loss_penalty) or loss_penalty < 0:
+        raise ValueError(f"loss_penalty must be a finite number >= 0, got {loss_penalty!r}")
 
 
 def _check_skill(skill: Any) -> float:
@@ -432,8 +435,11 @@ class PongEnv(gym.Env):
     drawn on the left; y and "up" are unchanged), so one policy can play either seat.
 
     ## Rewards
-    +1 for each point the learner wins, -1 for each point it loses. Optional shaping: ``hit_reward`` (default
-    0.0) is added each time the learner's paddle hits the ball.
+    +1 for each point the learner wins, ``-loss_penalty`` (default 1.0) for each point it loses. Optional
+    shaping: ``hit_reward`` (default 0.0) is added each time the learner's paddle hits the ball. A
+    ``loss_penalty`` above 1 trades fast points for safe ones: with discounting, a point won 60 steps from now
+    is worth about half a point lost now, so a learner paid symmetrically takes risky shots that win quickly and
+    miss often.
 
     ## Starting State
     Paddles centred, score 0-0, ball served from the centre at speed 0.01 toward a random side at a random
@@ -455,7 +461,7 @@ class PongEnv(gym.Env):
       actions from the seed's stream) or any object with ``act(obs, info)`` and ``reset()`` (an ArcadeLab
       ``Agent``), which receives the mirrored observation and an info with its own score first.
     * ``opponent_skill`` in [0, 1] (default 0.7): reaction delay and aiming error of the tracker.
-    * ``hit_reward`` (default 0.0): see Rewards.
+    * ``hit_reward`` (default 0.0), ``loss_penalty`` (>= 0, default 1.0): see Rewards.
 
     Randomness: ``reset(seed=s)`` keys the counter-based stream of ``envs/rng.py`` with ``s``; ``reset()``
     continues it. ``PongVectorEnv`` row ``i`` after ``reset(seed=s)`` equals ``PongEnv`` after ``reset(seed=s+i)``.
@@ -472,9 +478,11 @@ class PongEnv(gym.Env):
         opponent: Any = "tracker",
         opponent_skill: float = 0.7,
         hit_reward: float = 0.0,
+        loss_penalty: float = 1.0,
     ) -> None:
         _check_common(
-            render_mode, obs_type, points_to_win, max_steps, hit_reward, self.metadata["render_modes"]
+            render_mode, obs_type, points_to_win, max_steps, hit_reward, self.metadata["render_modes"],
+            loss_penalty,
         )
         is_agent = callable(getattr(opponent, "act", None)) and callable(getattr(opponent, "reset", None))
         if not (opponent in OPPONENTS if isinstance(opponent, str) else is_agent):
@@ -488,6 +496,7 @@ class PongEnv(gym.Env):
         self.opponent = opponent
         self.opponent_skill = _check_skill(opponent_skill)
         self.hit_reward = float(hit_reward)
+        self.loss_penalty = float(loss_penalty)
         self.action_space = spaces.Discrete(3)
         self.observation_space = _vector_space() if obs_type == "vector" else _pixel_space()
         self._game = PongGame(self.points_to_win, self.max_steps)
@@ -534,7 +543,7 @@ class PongEnv(gym.Env):
         point_l, point_r, hit, _ = game.step(a, a_r)
         if mode == "tracker":
             self._tracker.observe(game.by)
-        reward = float(point_l - point_r) + self.hit_reward * float(hit)
+        reward = float(point_l) - self.loss_penalty * float(point_r) + self.hit_reward * float(hit)
         score = (game.score_l, game.score_r)
         terminated = score[0] >= self.points_to_win or score[1] >= self.points_to_win
         truncated = not terminated and game.steps >= self.max_steps
@@ -634,13 +643,14 @@ class PongVectorEnv(VectorEnv):
         opponent: str = "tracker",
         opponent_skill: float = 0.7,
         hit_reward: float = 0.0,
+        loss_penalty: float = 1.0,
     ) -> None:
         n = _check_int("num_envs", num_envs, 1)
         if render_mode is not None:
             raise ValueError(
                 f"render_mode must be None for PongVectorEnv (no rendering), got {render_mode!r}"
             )
-        _check_common(None, obs_type, points_to_win, max_steps, hit_reward, ())
+        _check_common(None, obs_type, points_to_win, max_steps, hit_reward, (), loss_penalty)
         if obs_type != "vector":
             raise ValueError(f"obs_type must be 'vector' for PongVectorEnv, got {obs_type!r}")
         if not isinstance(opponent, str) or opponent not in OPPONENTS:
@@ -653,6 +663,7 @@ class PongVectorEnv(VectorEnv):
         self.opponent = opponent
         self.opponent_skill = _check_skill(opponent_skill)
         self.hit_reward = float(hit_reward)
+        self.loss_penalty = float(loss_penalty)
         tracker = PongTracker(self.opponent_skill)
         self._hist_len = tracker.delay + 1
         self._aim_scale = tracker.aim_scale
@@ -792,7 +803,9 @@ class PongVectorEnv(VectorEnv):
                 scored = idx[pts]
                 self.score[scored, 0] += point_l[pts]
                 self.score[scored, 1] += point_r[pts]
-                rewards[scored] = point_l[pts].astype(np.float64) - point_r[pts].astype(np.float64)
+                rewards[scored] = point_l[pts].astype(np.float64) - self.loss_penalty * point_r[pts].astype(
+                    np.float64
+                )
                 terminated[scored] = self.score[scored].max(axis=1) >= self.points_to_win
         self.bx, self._nx = nx, bx  # the moved ball becomes the state; the old array is next step's scratch
         if scored is not None:
@@ -862,8 +875,9 @@ class PongParallelEnv(ParallelEnv):
 
     Same rules (``PongGame``), arguments and observations as ``PongEnv``, minus the opponent: both seats are
     agents. Each agent observes from its own perspective (``"right"`` sees the court mirrored left-right, its
-    own paddle first and on the left), so one policy can play both seats. Rewards are zero-sum: +1 to the side
-    that wins a point, -1 to the other (plus ``hit_reward`` to whoever hits the ball). The episode ends for both
+    own paddle first and on the left), so one policy can play both seats. Rewards: +1 to the side that wins a
+    point, ``-loss_penalty`` to the other (zero-sum at the default 1.0), plus ``hit_reward`` to whoever hits the
+    ball. The episode ends for both
     agents together; ``infos[agent]["score"]`` is ``(own, opponent)``, ``infos[agent]["winner"]`` at the end is
     the winning agent's name (None when truncated); ``infos[agent]["events"]`` is the step's events as in
     ``PongEnv`` (court sides ``"left"``/``"right"``, the same tuple for both agents). Renders the left player's
@@ -884,15 +898,18 @@ class PongParallelEnv(ParallelEnv):
         points_to_win: int = 11,
         max_steps: int = 10_000,
         hit_reward: float = 0.0,
+        loss_penalty: float = 1.0,
     ) -> None:
         _check_common(
-            render_mode, obs_type, points_to_win, max_steps, hit_reward, self.metadata["render_modes"]
+            render_mode, obs_type, points_to_win, max_steps, hit_reward, self.metadata["render_modes"],
+            loss_penalty,
         )
         self.render_mode = render_mode
         self.obs_type = obs_type
         self.points_to_win = int(points_to_win)
         self.max_steps = int(max_steps)
         self.hit_reward = float(hit_reward)
+        self.loss_penalty = float(loss_penalty)
         self.possible_agents = ["left", "right"]
         self.agents: list[str] = []
         self._obs_space = _vector_space() if obs_type == "vector" else _pixel_space()
@@ -929,8 +946,11 @@ class PongParallelEnv(ParallelEnv):
         a_l = _check_action(actions.get("left"), self._act_space, "action for 'left'")
         a_r = _check_action(actions.get("right"), self._act_space, "action for 'right'")
         point_l, point_r, hit_l, hit_r = game.step(a_l, a_r)
-        r = float(point_l - point_r)
-        rewards = {"left": r + self.hit_reward * float(hit_l), "right": -r + self.hit_reward * float(hit_r)}
+        lp = self.loss_penalty
+        rewards = {
+            "left": float(point_l) - lp * float(point_r) + self.hit_reward * float(hit_l),
+            "right": float(point_r) - lp * float(point_l) + self.hit_reward * float(hit_r),
+        }
         terminated = game.over
         truncated = not terminated and game.steps >= self.max_steps
         sl, sr = game.score_l, game.score_r

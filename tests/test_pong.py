@@ -187,6 +187,8 @@ def test_serves_are_random_from_the_seed():
         ({"opponent_skill": "high"}, "opponent_skill"),
         ({"render_mode": "ascii"}, "render_mode"),
         ({"hit_reward": float("nan")}, "hit_reward"),
+        ({"loss_penalty": -1.0}, "loss_penalty"),
+        ({"loss_penalty": "a lot"}, "loss_penalty"),
     ],
 )
 def test_bad_arguments_are_refused(kwargs, name):
@@ -341,7 +343,7 @@ def _follow(obs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     [
         {"points_to_win": 3, "max_steps": 1500, "hit_reward": 0.01},
         {"points_to_win": 2, "max_steps": 600, "opponent": "random", "opponent_skill": 0.2},
-        {"points_to_win": 4, "opponent_skill": 0.0},
+        {"points_to_win": 4, "opponent_skill": 0.0, "loss_penalty": 3.0},
     ],
 )
 def test_batched_matches_single_step_for_step(kwargs):
@@ -356,9 +358,11 @@ def test_batched_matches_single_step_for_step(kwargs):
     done = np.zeros(n, dtype=bool)
     ends = truncations = hits = 0
     top_speed = 0.0
+    seen_rewards = []
     for t in range(steps):
         actions = _follow(vobs, rng)
         vobs, vrew, vterm, vtrunc, vinfo = venv.step(actions)
+        seen_rewards.append(vrew)
         for i, env in enumerate(singles):
             if done[i]:  # NEXT_STEP autoreset: the batched row resets and ignores its action
                 obs, info = env.reset()
@@ -376,6 +380,8 @@ def test_batched_matches_single_step_for_step(kwargs):
         hits += int(np.sum((vrew % 1.0) != 0))
         top_speed = max(top_speed, float(venv.speed.max()))
     assert ends > 10  # episodes end and autoreset inside the window
+    losses = {-kwargs.get("loss_penalty", 1.0) + d for d in (0.0, kwargs.get("hit_reward", 0.0))}
+    assert losses & set(np.unique(seen_rewards)), "a lost point costs loss_penalty"
     if kwargs.get("max_steps", 10_000) <= 1500:
         assert truncations > 0
     if kwargs.get("hit_reward"):
@@ -525,3 +531,18 @@ def test_rgb_array_frames_show_the_score():
     top = slice(0, 40)
     assert not np.array_equal(first[top], after[top])  # the score digits changed
     env.close()
+
+
+def test_loss_penalty_weighs_lost_points_in_every_view():
+    env = PongEnv(points_to_win=1, loss_penalty=2.5)
+    env.reset(seed=0)
+    while True:  # the learner stands still and loses the point
+        _, reward, terminated, _, info = env.step(0)
+        if terminated:
+            break
+    assert info["score"] == (0, 1) and reward == -2.5
+    par = PongParallelEnv(points_to_win=1, loss_penalty=2.5)
+    par.reset(seed=0)
+    while par.agents:
+        _, rewards, *_ = par.step({"left": 0, "right": 0})
+    assert sorted(rewards.values()) == [-2.5, 1.0]
