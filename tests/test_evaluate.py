@@ -171,3 +171,39 @@ def test_training_saves_the_action_mode_with_the_model(tmp_path):
     config = parse_config({"env_id": ENV_ID, "algo": "ppo", "eval": {"deterministic": False}})
     assert _metadata(config)["deterministic"] is False
     assert _metadata(parse_config({"env_id": ENV_ID, "algo": "ppo"}))["deterministic"] is True
+
+
+def test_record_renders_off_screen_without_display_or_sdl_settings(tmp_path):
+    """Commands that never open a window pick SDL's dummy drivers themselves: no probing for a display or a
+    sound server (SDL printed ``error: XDG_RUNTIME_DIR is invalid`` during ``arcadelab demo`` before)."""
+    import os
+    import subprocess
+
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("SDL_") and k not in ("DISPLAY", "WAYLAND_DISPLAY", "XDG_RUNTIME_DIR")
+    }
+    out = tmp_path / "bot.gif"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "training.cli",
+            "record",
+            "pong-tracker",
+            "--env",
+            ENV_ID,
+            "--out",
+            str(out),
+            "--max-frames",
+            "20",
+        ],
+        env=env | {"PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert out.stat().st_size > 0
+    assert "error" not in (result.stdout + result.stderr).lower()

@@ -77,6 +77,16 @@ def _display_errors() -> tuple[type[BaseException], ...]:
     return (pygame.error,)
 
 
+def _headless() -> None:
+    """Commands that never open a window (train, evaluate, record, demo) render off-screen only: SDL's dummy
+    drivers, unless the user chose drivers, so SDL does not probe for a display or a sound server (and print
+    errors about them) on a headless machine. Ray workers inherit the setting."""
+    import os
+
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+
 def _setup_logging(verbose: bool, torch_threads: int | None = None) -> None:
     import logging
 
@@ -119,6 +129,7 @@ def train_command(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log checkpoints and evaluations."),
 ) -> None:
     """Train an agent from a YAML config; logs, checkpoints and models go to the run folder."""
+    _headless()
     _setup_logging(verbose)
     if backend not in BACKENDS:
         raise _fail(f"option '--backend': {backend!r} is not one of {', '.join(BACKENDS)}")
@@ -201,6 +212,7 @@ def evaluate_command(
     """Mean ± std return and win rate over a fixed list of seeds (same command, same numbers)."""
     import json
 
+    _headless()
     _setup_logging(False, torch_threads=1)
     try:
         from training.evaluate import evaluate_agent, resolve_target
@@ -234,6 +246,7 @@ def record_command(
     max_frames: int = typer.Option(3000, "--max-frames", min=1),
 ) -> None:
     """Record one episode as a video."""
+    _headless()
     _setup_logging(False, torch_threads=1)
     try:
         from training.evaluate import resolve_target
@@ -255,6 +268,7 @@ def demo_command(
     episodes: int = typer.Option(10, help="Evaluation episodes against the bot."),
 ) -> None:
     """Train a Pong agent with SB3 for a few minutes, evaluate it against the bot, say how to watch and play it."""
+    _headless()
     _setup_logging(False)
     config_path = Path(__file__).resolve().parents[1] / "configs" / "pong" / "ppo.yaml"
     try:
