@@ -200,6 +200,7 @@ def test_record_renders_off_screen_without_display_or_sdl_settings(tmp_path):
             "20",
         ],
         env=env | {"PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+        check=False,
         capture_output=True,
         text=True,
         timeout=120,
