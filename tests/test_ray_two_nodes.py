@@ -83,7 +83,7 @@ def _running(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-def _stop_netns_processes(ns: str, grace: float = 10.0) -> list[int]:
+def _stop_netns_processes(ns: str, grace: float = 3.0) -> list[int]:
     """SIGTERM every process in ``ns``, SIGKILL what outlives ``grace``; return the PIDs still running."""
     for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0), (signal.SIGKILL, 5.0)):
         pids = [pid for pid in _netns_pids(ns) if _running(pid)]
