@@ -246,31 +246,29 @@ class SB3Agent:
             return int(action)
         return self._best_legal(obs, mask)
 
-    def _sample(self, obs: Any, mask: np.ndarray | None) -> int:
-        """An action drawn from the policy's distribution (legal actions only) with the agent's generator."""
-        import torch as th
-
-        policy = self.model.policy
-        obs_tensor, _ = policy.obs_to_tensor(obs)
-        with th.no_grad():
-            logits = policy.get_distribution(obs_tensor).distribution.logits[0].double().cpu().numpy()
-        if mask is not None and mask.any():
-            logits = np.where(mask, logits, -np.inf)
-        probs = np.exp(logits - logits.max())
-        return int(self._rng.choice(len(probs), p=probs / probs.sum()))
-
-    def _best_legal(self, obs: Any, mask: np.ndarray) -> int:
+    def _scores(self, obs: Any) -> np.ndarray:
+        """Per-action scores of one observation: Q-values (DQN) or the policy's logits, as float64."""
         import torch as th
 
         policy = self.model.policy
         obs_tensor, _ = policy.obs_to_tensor(obs)
         with th.no_grad():
             if hasattr(policy, "q_net"):
-                scores = policy.q_net(obs_tensor)[0].cpu().numpy()
+                scores = policy.q_net(obs_tensor)[0]
             else:
-                scores = policy.get_distribution(obs_tensor).distribution.logits[0].cpu().numpy()
-        scores = np.where(mask, scores, -np.inf)
-        return int(np.argmax(scores))
+                scores = policy.get_distribution(obs_tensor).distribution.logits[0]
+        return scores.double().cpu().numpy()
+
+    def _sample(self, obs: Any, mask: np.ndarray | None) -> int:
+        """An action drawn from the policy's distribution (legal actions only) with the agent's generator."""
+        logits = self._scores(obs)
+        if mask is not None and mask.any():
+            logits = np.where(mask, logits, -np.inf)
+        probs = np.exp(logits - logits.max())
+        return int(self._rng.choice(len(probs), p=probs / probs.sum()))
+
+    def _best_legal(self, obs: Any, mask: np.ndarray) -> int:
+        return int(np.argmax(np.where(mask, self._scores(obs), -np.inf)))
 
     def reset(self) -> None:
         pass
