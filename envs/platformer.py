@@ -400,7 +400,7 @@ class PlatformerEnv(gym.Env):
     ## Rewards
     +1 per tile of new rightmost progress (fractions of a tile count; about the level's width in total, never for
     running back over ground already covered), +1 per coin (collected by touching ``o`` or from a question
-    block), +50 for finishing, -25 for dying.
+    block), +50 for finishing, -``death_penalty`` (default 25) for dying.
 
     ## Info
     ``x`` (player centre in tiles), ``progress`` (0 at the left edge, 1 at the goal), ``coins``, ``level`` (its
@@ -430,6 +430,8 @@ class PlatformerEnv(gym.Env):
       spot of the level (``PlatformerPhysics.standing_spots``) instead of its start. A training curriculum: the
       agent meets every part of a level before it can get there from the start (as with resets to states along
       a demonstration). Progress rewards count from where the player starts. Evaluate with 0.
+    - ``death_penalty`` (default 25.0, >= 0): subtracted from the reward of the step that kills the player. A
+      smaller penalty makes a learner try risky jumps it would otherwise avoid for ever.
     - ``render_mode``: ``None``, ``"human"`` or ``"rgb_array"`` (256 x 224 frames, a camera following the player).
 
     ## For apps
@@ -453,7 +455,14 @@ class PlatformerEnv(gym.Env):
         check_playable: bool = True,
         max_steps: int = 4000,
         start_anywhere: float = 0.0,
+        death_penalty: float = 25.0,
     ) -> None:
+        if (
+            not isinstance(death_penalty, (int, float, np.integer, np.floating))
+            or isinstance(death_penalty, bool)
+            or not 0.0 <= float(death_penalty) < float("inf")
+        ):
+            raise ValueError(f"death_penalty must be a finite number >= 0, got {death_penalty!r}")
         if (
             not isinstance(start_anywhere, (int, float, np.integer, np.floating))
             or isinstance(start_anywhere, bool)
@@ -473,6 +482,7 @@ class PlatformerEnv(gym.Env):
         self.max_steps = int(max_steps)
         self.check_playable = bool(check_playable)
         self.start_anywhere = float(start_anywhere)
+        self.death_penalty = float(death_penalty)
         self.level_source = coerce_level_source(level, level_source, LEGEND, _default_source, corpus=CORPUS)
         if level is not None and self.check_playable:
             for lv in getattr(self.level_source, "levels", ()):
@@ -559,7 +569,7 @@ class PlatformerEnv(gym.Env):
         if event == FINISHED:
             reward += 50.0
         elif event == DIED:
-            reward -= 25.0
+            reward -= self.death_penalty
         truncated = not terminated and self._steps >= self.max_steps
         info = self._info()
         info["event"] = ("none", "died", "finished")[event]

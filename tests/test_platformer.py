@@ -256,6 +256,22 @@ def test_falling_into_a_pit_ends_the_episode():
     assert terminated and not truncated and info["event"] == "died" and reward < -20
 
 
+@pytest.mark.parametrize("penalty", [0.0, 5.0, 25.0])
+def test_death_penalty_is_what_dying_costs(penalty):
+    def death_step_reward(**kwargs):
+        env = PlatformerEnv(level=make_level(pits=[(4, 12)]), check_playable=False, **kwargs)
+        env.reset(seed=0)
+        for _ in range(200):
+            _, reward, terminated, _, info = env.step(2)
+            if terminated:
+                assert info["event"] == "died"
+                return reward
+        raise AssertionError("the player did not fall")
+
+    # the dying step's reward is its progress (the same in both) minus the penalty
+    assert death_step_reward(death_penalty=penalty) == pytest.approx(death_step_reward() + 25.0 - penalty)
+
+
 def test_variable_jump_height_short_press_lower_than_long_press():
     phys = PlatformerPhysics(make_level())
 
@@ -319,6 +335,9 @@ def test_truncation_at_max_steps():
         ({"render_mode": "ascii"}, "render_mode"),
         ({"start_anywhere": 1.5}, "start_anywhere"),
         ({"start_anywhere": "yes"}, "start_anywhere"),
+        ({"death_penalty": -1.0}, "death_penalty"),
+        ({"death_penalty": float("inf")}, "death_penalty"),
+        ({"death_penalty": True}, "death_penalty"),
     ],
 )
 def test_bad_arguments_are_refused(kwargs, match):
