@@ -413,7 +413,7 @@ class PlatformerEnv(gym.Env):
 
     ## Episode End
     Terminated when the player's centre reaches the last 2 columns (finished), falls out of the bottom or touches
-    an enemy or bullet (dead). Truncated after ``max_steps`` steps.
+    an enemy or bullet (dead). Truncated after ``max_steps`` frames.
 
     ## Arguments
     - ``level``: a ``Level`` or a path (file, or a folder of ``*.txt``); ``level_source``: any ``LevelSource``.
@@ -425,7 +425,11 @@ class PlatformerEnv(gym.Env):
       budget) the first time it is seen. Pass ``False`` when the source already guarantees completable levels
       (for example a generator that filters with ``check_level`` itself).
       ``level="corpus"``: the VGLC Super Mario Bros levels, read in place (``envs.data.vglc_dir``).
-    - ``max_steps`` (default 4000, one step = one frame at 30 fps).
+    - ``max_steps`` (default 4000): the episode's time limit in frames (30 fps), whatever ``frame_skip`` is.
+    - ``frame_skip`` (default 1): frames one ``step`` plays with the same action (ALE's ``frameskip``); rewards
+      add up over them and the step stops early at a death, the goal or the time limit. The observation and any
+      rendering are of the last frame. Training with 4 sees four times the game time per policy step and holds
+      jumps for whole decisions; a person playing keeps 1.
     - ``start_anywhere`` (default 0.0): the probability that a reset starts the player at a random safe standing
       spot of the level (``PlatformerPhysics.standing_spots``) instead of its start. A training curriculum: the
       agent meets every part of a level before it can get there from the start (as with resets to states along
@@ -456,7 +460,10 @@ class PlatformerEnv(gym.Env):
         max_steps: int = 4000,
         start_anywhere: float = 0.0,
         death_penalty: float = 25.0,
+        frame_skip: int = 1,
     ) -> None:
+        if not isinstance(frame_skip, (int, np.integer)) or isinstance(frame_skip, bool) or frame_skip < 1:
+            raise ValueError(f"frame_skip must be a positive int, got {frame_skip!r}")
         if (
             not isinstance(death_penalty, (int, float, np.integer, np.floating))
             or isinstance(death_penalty, bool)
@@ -483,6 +490,7 @@ class PlatformerEnv(gym.Env):
         self.check_playable = bool(check_playable)
         self.start_anywhere = float(start_anywhere)
         self.death_penalty = float(death_penalty)
+        self.frame_skip = int(frame_skip)
         self.level_source = coerce_level_source(level, level_source, LEGEND, _default_source, corpus=CORPUS)
         if level is not None and self.check_playable:
             for lv in getattr(self.level_source, "levels", ()):
@@ -554,17 +562,21 @@ class PlatformerEnv(gym.Env):
             raise ValueError(f"invalid action {action!r}: expected an int in {self.action_space}")
         if self.state is None:
             raise RuntimeError("call reset() before step()")
-        old = self.state
-        state, coins, event = self.physics.step(old, a)
-        self.state = state
-        self._steps += 1
-        if state[CHANGED] is not old[CHANGED] or state[TAKEN] is not old[TAKEN]:
-            self._apply_tile_changes()
-        reward = float(coins)
-        self._coins += coins
-        if state[X] > self._max_x:
-            reward += (state[X] - self._max_x) / TILE
-            self._max_x = state[X]
+        reward = 0.0
+        for _ in range(self.frame_skip):
+            old = self.state
+            state, coins, event = self.physics.step(old, a)
+            self.state = state
+            self._steps += 1
+            if state[CHANGED] is not old[CHANGED] or state[TAKEN] is not old[TAKEN]:
+                self._apply_tile_changes()
+            reward += coins
+            self._coins += coins
+            if state[X] > self._max_x:
+                reward += (state[X] - self._max_x) / TILE
+                self._max_x = state[X]
+            if event != NONE or self._steps >= self.max_steps:
+                break
         terminated = event != NONE
         if event == FINISHED:
             reward += 50.0
