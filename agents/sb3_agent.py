@@ -173,6 +173,9 @@ class SB3Agent:
     trained (RL Baselines3 Zoo evaluates Atari agents this way; a run's ``eval.deterministic`` sets it and
     ``from_path`` reads it back): the draws come from the agent's own generator, reseeded by :meth:`seed`, so a
     seeded episode plays the same twice.
+
+    ``frame_skip``: the frames per decision of the env it was trained on (its config's ``env_kwargs``); an app
+    stepping frame by frame holds each action that long (``agents.base.for_env_frames``).
     """
 
     def __init__(
@@ -183,8 +186,10 @@ class SB3Agent:
         clip_obs: float = 10.0,
         deterministic: bool = True,
         seed: int | None = None,
+        frame_skip: int = 1,
     ) -> None:
         self.model = model
+        self.frame_skip = frame_skip
         self.name = name
         self.obs_stats = obs_stats
         self.clip_obs = clip_obs
@@ -221,6 +226,7 @@ class SB3Agent:
             obs_stats=obs_stats,
             clip_obs=meta.get("clip_obs", 10.0),
             deterministic=bool(meta.get("deterministic", True)),
+            frame_skip=int(((meta.get("config") or {}).get("env_kwargs") or {}).get("frame_skip", 1)),
         )
 
     def _prepare(self, obs: Any) -> Any:

@@ -223,7 +223,9 @@ def make_agent(spec: str, game: str, seed: int | None = None, env: Any = None) -
                 agent.elo = elo
             except AttributeError:  # a slotted agent: the HUD just shows no rating
                 pass
-    return agent
+    from agents.base import for_env_frames
+
+    return for_env_frames(agent)  # the app steps one frame at a time: a frame_skip-trained policy holds its actions
 
 
 def _sidecar_elo(spec: str) -> float | None:

@@ -208,3 +208,68 @@ def test_record_renders_off_screen_without_display_or_sdl_settings(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert out.stat().st_size > 0
     assert "error" not in (result.stdout + result.stderr).lower()
+
+
+def test_repeat_action_holds_each_decision_for_its_frames():
+    from agents.base import RepeatAction
+
+    class Counting:
+        name = "counting"
+        deterministic = True
+
+        def __init__(self):
+            self.calls, self.resets = 0, 0
+
+        def act(self, obs, info=None):
+            self.calls += 1
+            return self.calls % 2  # 1, 0, 1, ...
+
+        def reset(self):
+            self.resets += 1
+
+    inner = Counting()
+    agent = RepeatAction(inner, 3)
+    assert [agent.act(None, {}) for _ in range(7)] == [1, 1, 1, 0, 0, 0, 1] and inner.calls == 3
+    agent.reset()  # a new episode decides at once
+    assert agent.act(None, {}) == 0 and inner.calls == 4 and inner.resets == 1
+    # the held action 0 becomes illegal: decided again now, not two frames later
+    assert agent.act(None, {"action_mask": np.array([False, True])}) == 1 and inner.calls == 5
+    agent.deterministic = False  # settings reach the policy
+    assert inner.deterministic is False and agent.name == "counting"
+    with pytest.raises(ValueError, match="frames"):
+        RepeatAction(inner, 0)
+
+
+def test_a_frame_skip_policy_holds_its_actions_where_the_game_runs_frame_by_frame(tmp_path):
+    """A model trained on ``frame_skip: 3`` decides every third frame wherever it plays: its run's env already
+    skips; a bare model file (no config beside it) and the pygame app step single frames, so it holds actions."""
+    import shutil
+
+    from agents.base import RepeatAction
+    from agents.sb3_agent import SB3Agent
+    from games.matches import make_agent
+    from training.config import load_config
+    from training.evaluate import resolve_target
+
+    env_id = "ArcadeLab/Platformer-v0"
+    run_dir = _run_folder(tmp_path, env_id, {"frame_skip": 3, "max_steps": 60})
+    sidecar = run_dir / "final_model.json"
+    meta = json.loads(sidecar.read_text())
+    config = load_config(run_dir / "config.yaml").model_dump(mode="json")
+    config["policy_kwargs"]["net_arch"] = [8]  # as _run_folder built the model
+    sidecar.write_text(json.dumps(meta | {"config": config}))
+
+    agent = load_agent(run_dir / "final_model.zip")
+    assert isinstance(agent, SB3Agent) and agent.frame_skip == 3
+    assert isinstance(resolve_target(str(run_dir)).agent, SB3Agent)  # the run's env skips frames itself
+
+    bare = tmp_path / "elsewhere"
+    bare.mkdir()
+    for f in run_dir.glob("final_model.*"):
+        shutil.copy(f, bare / f.name)
+    target = resolve_target(str(bare / "final_model.zip"), env_id=env_id)
+    assert target.env_kwargs == {} and isinstance(target.agent, RepeatAction) and target.agent.frames == 3
+    in_app = make_agent(str(bare / "final_model.zip"), "platformer", seed=0)
+    assert isinstance(in_app, RepeatAction) and in_app.frames == 3
+    result = _invoke("evaluate", str(bare / "final_model.zip"), "--env", env_id, "--episodes", "1", "--json")
+    assert result.exit_code == 0, result.output

@@ -179,8 +179,12 @@ def resolve_target(run_or_model: str, env_id: str | None = None, opponent: str |
 
         label = run_or_model
     else:
+        from agents.base import for_env_frames
+
         agent = load_agent(run_or_model, env_id=target_env, seed=0)
         label = getattr(agent, "name", run_or_model)
+        # a model trained on frame_skip k, evaluated without its run's config: hold each action k frames
+        agent = for_env_frames(agent, int(env_kwargs.get("frame_skip", 1)))
     if opponent and opponent != "bot":
         env_kwargs["opponent"] = load_agent(opponent, env_id=target_env, seed=1)
     return Target(agent=agent, env_id=target_env, env_kwargs=env_kwargs, label=label)
