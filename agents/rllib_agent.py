@@ -45,6 +45,8 @@ class RLlibAgent:
         self.policy_id = policy_id
         self.module_dir = _module_dir(self.checkpoint_dir, policy_id)
         self._obs_adapter = self.metadata.get("obs_adapter", "none")
+        # frames per decision of the env it trained on: an app stepping single frames holds actions that long
+        self.frame_skip = int((self.metadata.get("env_kwargs") or {}).get("frame_skip", 1))
         self.module = _load_module(self.module_dir)
         self._masked_module = bool(self.metadata.get("action_masking", False))
         self._num_actions = int(getattr(self.module.action_space, "n", 0))

@@ -398,6 +398,24 @@ def test_agent_loads_and_acts_without_ray(pong_run):
     assert "ray_initialized False" in out.stdout
 
 
+def test_agent_knows_the_frame_skip_it_trained_with(pong_run, tmp_path):
+    """An RLlib policy trained on ``frame_skip: k`` (recorded in ``arcadelab.json``) holds its actions for k
+    frames in the frame-by-frame app, as an SB3 one does."""
+    from agents.base import RepeatAction, for_env_frames
+    from agents.rllib_agent import RLlibAgent
+
+    _, final = pong_run
+    assert RLlibAgent(final).frame_skip == 1
+    copy = tmp_path / "final"
+    shutil.copytree(final, copy)
+    meta_file = copy / "arcadelab.json"
+    meta = json.loads(meta_file.read_text())
+    meta_file.write_text(json.dumps(meta | {"env_kwargs": {**meta["env_kwargs"], "frame_skip": 2}}))
+    agent = RLlibAgent(copy)
+    held = for_env_frames(agent)
+    assert agent.frame_skip == 2 and isinstance(held, RepeatAction) and held.frames == 2
+
+
 def test_agent_refuses_missing_and_corrupt_checkpoints(pong_run, tmp_path):
     from agents.rllib_agent import RLlibAgent
 
