@@ -429,7 +429,8 @@ class PlatformerEnv(gym.Env):
     - ``frame_skip`` (default 1): frames one ``step`` plays with the same action (ALE's ``frameskip``); rewards
       add up over them and the step stops early at a death, the goal or the time limit. The observation and any
       rendering are of the last frame. Training with 4 sees four times the game time per policy step and holds
-      jumps for whole decisions; a person playing keeps 1.
+      jumps for whole decisions; a person playing keeps 1. With k > 1 the instance's ``metadata["render_fps"]``
+      is 30 / k, so a recorded video plays at game speed.
     - ``start_anywhere`` (default 0.0): the probability that a reset starts the player at a random safe standing
       spot of the level (``PlatformerPhysics.standing_spots``) instead of its start. A training curriculum: the
       agent meets every part of a level before it can get there from the start (as with resets to states along
@@ -491,6 +492,8 @@ class PlatformerEnv(gym.Env):
         self.start_anywhere = float(start_anywhere)
         self.death_penalty = float(death_penalty)
         self.frame_skip = int(frame_skip)
+        if self.frame_skip > 1:  # each rendered frame shows k game frames: videos and windows keep game speed
+            self.metadata = {**type(self).metadata, "render_fps": type(self).metadata["render_fps"] / self.frame_skip}
         self.level_source = coerce_level_source(level, level_source, LEGEND, _default_source, corpus=CORPUS)
         if level is not None and self.check_playable:
             for lv in getattr(self.level_source, "levels", ()):

@@ -47,7 +47,7 @@ class Window:
     end cleanly.
     """
 
-    def __init__(self, title: str, fps: int) -> None:
+    def __init__(self, title: str, fps: float) -> None:
         self.title = title
         self.fps = fps
         self.closed = False

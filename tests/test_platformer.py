@@ -274,6 +274,12 @@ def test_frame_skip_plays_k_frames_per_step_and_adds_their_rewards():
     assert info1["x"] > 10  # the sequence got somewhere, so the comparison covered movement and jumps
 
 
+def test_frame_skip_renders_at_game_speed():
+    env = PlatformerEnv(level=make_level(), check_playable=False, frame_skip=4, render_mode="rgb_array")
+    assert env.metadata["render_fps"] == 7.5  # one rendered frame per 4 game frames at 30 fps
+    assert PlatformerEnv.metadata["render_fps"] == 30 and PlatformerEnv(level=make_level()).metadata["render_fps"] == 30
+
+
 def test_frame_skip_stops_at_death_and_counts_the_time_limit_in_frames():
     env = PlatformerEnv(level=make_level(pits=[(4, 12)]), check_playable=False, frame_skip=4)
     env.reset(seed=0)

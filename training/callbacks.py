@@ -37,7 +37,7 @@ def _tensorboard_writer(sb3_logger: Any) -> Any | None:
     return None
 
 
-def encode_gif(frames: list[np.ndarray], fps: int) -> bytes:
+def encode_gif(frames: list[np.ndarray], fps: float) -> bytes:
     from PIL import Image
 
     images = [Image.fromarray(np.asarray(f, dtype=np.uint8)) for f in frames]
@@ -48,7 +48,7 @@ def encode_gif(frames: list[np.ndarray], fps: int) -> bytes:
     return buf.getvalue()
 
 
-def write_video_summary(writer: Any, tag: str, frames: list[np.ndarray], fps: int, step: int) -> None:
+def write_video_summary(writer: Any, tag: str, frames: list[np.ndarray], fps: float, step: int) -> None:
     """An animated GIF as a TensorBoard image summary (shown, animated, in the Images tab)."""
     from tensorboard.compat.proto.summary_pb2 import Summary
 
@@ -226,7 +226,7 @@ class PeriodicEvalCallback(BaseCallback):
         frames: list[np.ndarray] = []
         try:
             run_episode(env, agent, self.seed_base, self.max_episode_steps, frames, self.video_max_frames)
-            fps = int(env.metadata.get("render_fps", 30))
+            fps = float(env.metadata.get("render_fps", 30))
         finally:
             env.close()
         frames = [f for f in frames if f is not None]

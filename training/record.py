@@ -15,13 +15,13 @@ class RecordError(ValueError):
     """The video cannot be written as asked; the message says what to change or install."""
 
 
-def _write_gif(frames: list[np.ndarray], out: Path, fps: int) -> None:
+def _write_gif(frames: list[np.ndarray], out: Path, fps: float) -> None:
     from training.callbacks import encode_gif
 
     out.write_bytes(encode_gif(frames, fps))
 
 
-def _write_mp4(frames: list[np.ndarray], out: Path, fps: int) -> None:
+def _write_mp4(frames: list[np.ndarray], out: Path, fps: float) -> None:
     try:
         import imageio.v2 as imageio
     except ImportError:
@@ -38,7 +38,7 @@ def _write_mp4(frames: list[np.ndarray], out: Path, fps: int) -> None:
 
 
 def record_episode(
-    target: Target, out: Path, seed: int = 0, max_frames: int = 3000, fps: int | None = None
+    target: Target, out: Path, seed: int = 0, max_frames: int = 3000, fps: float | None = None
 ) -> dict[str, Any]:
     """Play one episode of ``target`` with ``render_mode="rgb_array"`` and write its frames to ``out``."""
     out = Path(out)
@@ -54,7 +54,7 @@ def record_episode(
         ret, length, won = run_episode(
             env, agent, seed, max_steps=max_frames, frames=frames, max_frames=max_frames
         )
-        fps = fps or int(env.metadata.get("render_fps", 30))
+        fps = fps or float(env.metadata.get("render_fps", 30))
     finally:
         env.close()
     frames = [np.asarray(f, dtype=np.uint8) for f in frames if f is not None]
