@@ -17,6 +17,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from envs.checks import check_finite, check_int, check_unit
 from envs.data import SHIPPED_LEVELS
 from envs.level import FileLevelSource, Level, LevelError, LevelSource, coerce_level_source
 
@@ -463,37 +464,22 @@ class PlatformerEnv(gym.Env):
         death_penalty: float = 25.0,
         frame_skip: int = 1,
     ) -> None:
-        if not isinstance(frame_skip, (int, np.integer)) or isinstance(frame_skip, bool) or frame_skip < 1:
-            raise ValueError(f"frame_skip must be a positive int, got {frame_skip!r}")
-        if (
-            not isinstance(death_penalty, (int, float, np.integer, np.floating))
-            or isinstance(death_penalty, bool)
-            or not 0.0 <= float(death_penalty) < float("inf")
-        ):
-            raise ValueError(f"death_penalty must be a finite number >= 0, got {death_penalty!r}")
-        if (
-            not isinstance(start_anywhere, (int, float, np.integer, np.floating))
-            or isinstance(start_anywhere, bool)
-            or not 0.0 <= float(start_anywhere) <= 1.0
-        ):
-            raise ValueError(f"start_anywhere must be a probability in [0, 1], got {start_anywhere!r}")
         if obs_type not in ("vector", "pixels"):
             raise ValueError(f"obs_type must be 'vector' or 'pixels', got {obs_type!r}")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(
                 f"render_mode must be one of {self.metadata['render_modes']} or None, got {render_mode!r}"
             )
-        if not isinstance(max_steps, (int, np.integer)) or isinstance(max_steps, bool) or max_steps < 1:
-            raise ValueError(f"max_steps must be a positive int, got {max_steps!r}")
         self.render_mode = render_mode
         self.obs_type = obs_type
-        self.max_steps = int(max_steps)
+        self.max_steps = check_int("max_steps", max_steps, 1)
         self.check_playable = bool(check_playable)
-        self.start_anywhere = float(start_anywhere)
-        self.death_penalty = float(death_penalty)
-        self.frame_skip = int(frame_skip)
+        self.start_anywhere = check_unit("start_anywhere", start_anywhere, "a probability")
+        self.death_penalty = check_finite("death_penalty", death_penalty, minimum=0)
+        self.frame_skip = check_int("frame_skip", frame_skip, 1)
         if self.frame_skip > 1:  # each rendered frame shows k game frames: videos and windows keep game speed
-            self.metadata = {**type(self).metadata, "render_fps": type(self).metadata["render_fps"] / self.frame_skip}
+            fps = type(self).metadata["render_fps"] / self.frame_skip
+            self.metadata = {**type(self).metadata, "render_fps": fps}
         self.level_source = coerce_level_source(level, level_source, LEGEND, _default_source, corpus=CORPUS)
         if level is not None and self.check_playable:
             for lv in getattr(self.level_source, "levels", ()):

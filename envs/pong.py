@@ -16,7 +16,6 @@ step is 1/60 s. Velocities are in court units per step.
 from __future__ import annotations
 
 import math
-from numbers import Real
 from typing import Any, ClassVar
 
 import gymnasium as gym
@@ -26,6 +25,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 from pettingzoo import ParallelEnv
 
+from envs.checks import check_finite, check_int, check_unit
 from envs.rng import (
     integers,
     integers_array,
@@ -92,34 +92,20 @@ def _pixel_space() -> spaces.Box:
     return spaces.Box(low=0, high=255, shape=(PIX_H, PIX_W, 3), dtype=np.uint8)
 
 
-def _is_real(x: Any) -> bool:
-    return isinstance(x, (Real, np.floating, np.integer)) and not isinstance(x, (bool, np.bool_))
-
-
-def _check_int(name: str, value: Any, minimum: int) -> int:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, (bool, np.bool_)) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
-    return int(value)
-
-
 def _check_common(render_mode, obs_type, points_to_win, max_steps, hit_reward, render_modes,
                   loss_penalty: float = 1.0) -> None:
     if render_mode is not None and render_mode not in render_modes:
         raise ValueError(f"render_mode must be None or one of {render_modes}, got {render_mode!r}")
     if obs_type not in OBS_TYPES:
         raise ValueError(f"obs_type must be one of {OBS_TYPES}, got {obs_type!r}")
-    _check_int("points_to_win", points_to_win, 1)
-    _check_int("max_steps", max_steps, 1)
-    if not _is_real(hit_reward) or not math.isfinite(hit_reward):
-        raise ValueError(f"hit_reward must be a finite number, got {hit_reward!r}")
-    if not _is_real(loss_penalty) or not math.isfinite(loss_penalty) or loss_penalty < 0:
-        raise ValueError(f"loss_penalty must be a finite number >= 0, got {loss_penalty!r}")
+    check_int("points_to_win", points_to_win, 1)
+    check_int("max_steps", max_steps, 1)
+    check_finite("hit_reward", hit_reward)
+    check_finite("loss_penalty", loss_penalty, minimum=0)
 
 
 def _check_skill(skill: Any) -> float:
-    if not _is_real(skill) or not 0.0 <= float(skill) <= 1.0:
-        raise ValueError(f"opponent_skill must be a number in [0, 1], got {skill!r}")
-    return float(skill)
+    return check_unit("opponent_skill", skill)
 
 
 def _check_action(action: Any, space: spaces.Discrete, who: str = "action") -> int:
@@ -645,7 +631,7 @@ class PongVectorEnv(VectorEnv):
         hit_reward: float = 0.0,
         loss_penalty: float = 1.0,
     ) -> None:
-        n = _check_int("num_envs", num_envs, 1)
+        n = check_int("num_envs", num_envs, 1)
         if render_mode is not None:
             raise ValueError(
                 f"render_mode must be None for PongVectorEnv (no rendering), got {render_mode!r}"

@@ -27,6 +27,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from envs import rng
+from envs.checks import check_int
 from envs.snake_planner import GreedySnakePolicy, choose_move
 
 try:  # PettingZoo is a project dependency; the versus ParallelEnv view needs it.
@@ -77,18 +78,12 @@ _VS_PALETTE[7] = SNAKE_STYLES[1]["body"]
 # --------------------------------------------------------------------------------------------------------------
 
 
-def _check_int(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
-    return int(value)
-
-
 def _check_common(render_mode, obs_type, size, render_modes) -> int:
     if obs_type not in OBS_TYPES:
         raise ValueError(f"obs_type must be one of {OBS_TYPES}, got {obs_type!r}")
     if render_mode is not None and render_mode not in render_modes:
         raise ValueError(f"render_mode must be None or one of {render_modes}, got {render_mode!r}")
-    size = _check_int("size", size, 5)
+    size = check_int("size", size, 5)
     if obs_type == "pixels" and size + 2 > 128:
         raise ValueError(f"size must be <= 126 for obs_type='pixels' (frames are <= 128 px), got {size}")
     return size
@@ -364,8 +359,8 @@ class SnakeEnv(gym.Env):
     ) -> None:
         self.size = _check_common(render_mode, obs_type, size, self.metadata["render_modes"])
         n = self.size
-        self.max_steps = _check_int("max_steps", 100 * n * n if max_steps is None else max_steps, 1)
-        self.starvation_steps = _check_int(
+        self.max_steps = check_int("max_steps", 100 * n * n if max_steps is None else max_steps, 1)
+        self.starvation_steps = check_int(
             "starvation_steps", 4 * n * n if starvation_steps is None else starvation_steps, 1
         )
         self.render_mode = render_mode
@@ -625,11 +620,11 @@ class SnakeVectorEnv(VectorEnv):
         render_mode: str | None = None,
         copy: bool = True,
     ) -> None:
-        self.num_envs = _check_int("num_envs", num_envs, 1)
+        self.num_envs = check_int("num_envs", num_envs, 1)
         self.size = _check_common(render_mode, obs_type, size, self.metadata["render_modes"])
         n = self.size
-        self.max_steps = _check_int("max_steps", 100 * n * n if max_steps is None else max_steps, 1)
-        self.starvation_steps = _check_int(
+        self.max_steps = check_int("max_steps", 100 * n * n if max_steps is None else max_steps, 1)
+        self.starvation_steps = check_int(
             "starvation_steps", 4 * n * n if starvation_steps is None else starvation_steps, 1
         )
         self.render_mode = render_mode
@@ -1266,8 +1261,8 @@ class SnakeVersusEnv(_VersusRendering, gym.Env):
     ) -> None:
         self.size = _check_common(render_mode, obs_type, size, self.metadata["render_modes"])
         n = self.size
-        self.max_steps = _check_int("max_steps", 50 * n * n if max_steps is None else max_steps, 1)
-        self.starvation_steps = _check_int(
+        self.max_steps = check_int("max_steps", 50 * n * n if max_steps is None else max_steps, 1)
+        self.starvation_steps = check_int(
             "starvation_steps", 4 * n * n if starvation_steps is None else starvation_steps, 1
         )
         if isinstance(opponent, str):
@@ -1366,8 +1361,8 @@ class SnakeVersusParallelEnv(_VersusRendering, ParallelEnv):
     ) -> None:
         self.size = _check_common(render_mode, obs_type, size, self.metadata["render_modes"])
         n = self.size
-        self.max_steps = _check_int("max_steps", 50 * n * n if max_steps is None else max_steps, 1)
-        self.starvation_steps = _check_int(
+        self.max_steps = check_int("max_steps", 50 * n * n if max_steps is None else max_steps, 1)
+        self.starvation_steps = check_int(
             "starvation_steps", 4 * n * n if starvation_steps is None else starvation_steps, 1
         )
         self.render_mode = render_mode
