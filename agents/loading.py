@@ -7,7 +7,10 @@ import inspect
 from pathlib import Path
 from typing import Any
 
+from agents.artifacts import find_run_model, rllib_run_checkpoint
 from agents.base import Agent, RandomAgent
+
+__all__ = ["BOTS", "AgentLoadError", "find_run_model", "load_agent"]
 
 # name -> (module, class, env id the bot plays). Imported lazily: the bot modules come with the games.
 BOTS: dict[str, tuple[str, str, str | None]] = {
@@ -21,16 +24,6 @@ BOTS: dict[str, tuple[str, str, str | None]] = {
 
 class AgentLoadError(ValueError):
     """``load_agent`` could not make an agent from its argument; the message says why and what is accepted."""
-
-
-def find_run_model(run_dir: Path) -> Path | None:
-    """The model a run folder stands for: ``best_model.zip``, else ``final_model.zip``, else the last checkpoint."""
-    for name in ("best_model.zip", "final_model.zip"):
-        if (run_dir / name).is_file():
-            return run_dir / name
-    # Complete checkpoints only: the JSON sidecar is written last (see training/checkpoints.py).
-    complete = sorted(p.with_suffix(".zip") for p in (run_dir / "checkpoints").glob("ckpt_*.json"))
-    return complete[-1] if complete else None
 
 
 def _bot_class(name: str) -> type:
@@ -124,10 +117,7 @@ def load_agent(
             raise AgentLoadError(
                 f"{path}: no SB3 model in it and the RLlib agent (agents.rllib_agent) is not available"
             ) from None
-        # An RLlib run folder stands for its final checkpoint (training/rllib_backend.py's layout).
-        if (path / "checkpoints" / "final").is_dir():
-            path = path / "checkpoints" / "final"
-        return rllib_agent.RLlibAgent(path, policy_id=None)
+        return rllib_agent.RLlibAgent(rllib_run_checkpoint(path), policy_id=None)
     raise AgentLoadError(
         f"{text!r} is neither a model file, a run folder nor a known bot; known bots: {', '.join(BOTS)}"
     )

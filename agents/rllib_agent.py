@@ -15,10 +15,13 @@ from typing import Any
 
 import numpy as np
 
+from agents import artifacts
+from agents.obs_adapters import adapt_obs
+
 log = logging.getLogger(__name__)
 
 RL_MODULE_DIR = Path("learner_group") / "learner" / "rl_module"
-METADATA_FILE = "arcadelab.json"
+METADATA_FILE = artifacts.RLLIB_METADATA_FILE
 
 
 class RLlibAgent:
@@ -52,15 +55,13 @@ class RLlibAgent:
         self._num_actions = int(getattr(self.module.action_space, "n", 0))
         where = self.checkpoint_dir.resolve()
         label = (
-            f"{where.parent.parent.name}/{where.name}" if where.parent.name == "checkpoints" else where.name
+            f"{where.parent.parent.name}/{where.name}" if where.parent.name == artifacts.CHECKPOINT_DIR else where.name
         )
         self.name = f"rllib:{label}" + ("" if policy_id == "default_policy" else f":{policy_id}")
 
     def act(self, obs: Any, info: dict[str, Any] | None = None) -> int:
         """The greedy action for ``obs``; illegal actions (``info["action_mask"]`` False) are never chosen."""
         import torch
-
-        from training.rllib_backend import adapt_obs
 
         batch = torch.from_numpy(np.asarray(adapt_obs(obs, self._obs_adapter), dtype=np.float32)[None])
         mask = (info or {}).get("action_mask")
@@ -92,11 +93,11 @@ class RLlibAgent:
 
 def _resolve_checkpoint(path: Path) -> Path:
     """A run folder stands for its ``checkpoints/final`` (or, failing that, its newest ``step_...``)."""
-    checkpoints = path / "checkpoints"
+    checkpoints = path / artifacts.CHECKPOINT_DIR
     if not (path / "learner_group").is_dir() and checkpoints.is_dir():
-        if (checkpoints / "final").is_dir():
-            return checkpoints / "final"
-        steps = sorted(p for p in checkpoints.glob("step_*") if p.is_dir())
+        if (checkpoints / artifacts.RLLIB_FINAL).is_dir():
+            return checkpoints / artifacts.RLLIB_FINAL
+        steps = sorted(p for p in checkpoints.glob(f"{artifacts.RLLIB_CHECKPOINT_PREFIX}*") if p.is_dir())
         if steps:
             return steps[-1]
     return path

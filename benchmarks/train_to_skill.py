@@ -184,7 +184,8 @@ BENCH_STEPS: dict[str, int] = {"pong": 40_000_000}
 def run_one(game: str, steps: int | None, episodes: int, run_root: Path, which: str = "best") -> dict:
     from agents.loading import load_agent
     from training.config import load_config
-    from training.sb3_backend import prepare_run, train
+    from training.runs import prepare_run
+    from training.sb3_backend import train
 
     spec = GAMES[game]
     config = load_config(ROOT / spec.config, {"total_steps": steps or BENCH_STEPS.get(game)})

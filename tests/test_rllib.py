@@ -151,12 +151,18 @@ def test_learners_go_to_cluster_gpus(monkeypatch):
 
 
 def test_ray_env_fixed_even_if_ray_was_imported_first():
-    """Ray caches RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER at import; without it, 127.0.0.1 resolves outward."""
+    """Ray caches RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER at import; without it, 127.0.0.1 resolves outward.
+
+    Importing our modules changes nothing; the safe environment is put in place when Ray is started
+    (``init_ray`` calls ``apply_ray_env``), and it corrects the flag a prior ``import ray`` cached."""
     code = (
         "import ray\n"
-        "from training import ray_runtime\n"
-        "from ray._private import services\n"
         "import os\n"
+        "from training import ray_runtime, rllib_backend\n"
+        "from agents import rllib_agent\n"
+        "assert not any(k.startswith('RAY_') for k in os.environ), 'import changed the environment'\n"
+        "ray_runtime.apply_ray_env()\n"
+        "from ray._private import services\n"
         "print(services.get_node_ip_address(), os.environ['RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER'],"
         " os.environ['RAY_USAGE_STATS_ENABLED'])\n"
     )

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
 
+from agents import artifacts
 from training import checkpoints
 from training.evaluate import evaluate_agent, run_episode
 
@@ -169,7 +170,7 @@ class PeriodicEvalCallback(BaseCallback):
         self.best_mean = -np.inf
         self.n_evals = 0
         self._last_eval = 0
-        best_meta = self.run_dir / "best_model.json"
+        best_meta = artifacts.sidecar_path(self.run_dir / artifacts.BEST_MODEL)
         if best_meta.is_file():  # resuming: only a better policy replaces the saved best
             self.best_mean = float(checkpoints.read_metadata(best_meta).get("eval_mean_reward", -np.inf))
 
@@ -210,7 +211,7 @@ class PeriodicEvalCallback(BaseCallback):
             self.best_mean = result.mean_return
             meta = dict(self.metadata, eval_mean_reward=result.mean_return, eval_win_rate=result.win_rate)
             checkpoints.save_model(
-                self.model, self.run_dir / "best_model.zip", meta, _vec_normalize(self.model)
+                self.model, self.run_dir / artifacts.BEST_MODEL, meta, _vec_normalize(self.model)
             )
         if self.video_every and self.n_evals % self.video_every == 1 % self.video_every:
             self._log_video(agent)

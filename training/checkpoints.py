@@ -23,56 +23,24 @@ import contextlib
 import io
 import json
 import logging
-import os
-import re
-import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 
+from agents import artifacts
+
 logger = logging.getLogger(__name__)
 
-CKPT_DIR = "checkpoints"
-_CKPT_RE = re.compile(r"^ckpt_(\d+)\.json$")
+CKPT_DIR = artifacts.CHECKPOINT_DIR
+# re-exported: self-play and the RLlib backend write through the same atomic helpers
+atomic_write = artifacts.atomic_write
+atomic_write_json = artifacts.atomic_write_json
 
 
 class CheckpointError(RuntimeError):
     """A checkpoint that cannot be used (corrupt, missing, from another config); the message names its path."""
-
-
-def _fsync_dir(directory: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
-    """Write ``path`` via a temp file in the same dir + fsync + ``os.replace`` (never a half-written file)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
-
-
-def atomic_write_json(path: Path, data: dict[str, Any]) -> None:
-    payload = json.dumps(data, indent=2, sort_keys=True).encode()
-    atomic_write(path, lambda f: f.write(payload))
 
 
 def save_vecnormalize_stats(vec_normalize: Any, path: Path) -> None:
@@ -122,25 +90,12 @@ def save_model(
         files["replay_buffer"] = pkl.name
     meta = dict(metadata)
     meta.update({"num_timesteps": int(model.num_timesteps), "files": files, "saved_at": time.time()})
-    atomic_write_json(stem.with_suffix(".json"), meta)
+    atomic_write_json(artifacts.sidecar_path(zip_path), meta)
     return zip_path
 
 
-def checkpoint_path(run_dir: Path, steps: int) -> Path:
-    return Path(run_dir) / CKPT_DIR / f"ckpt_{steps:09d}.zip"
-
-
-def list_checkpoints(run_dir: Path) -> list[tuple[int, Path]]:
-    """Complete checkpoints (those with a JSON sidecar), oldest first, as ``(steps, json_path)``."""
-    directory = Path(run_dir) / CKPT_DIR
-    if not directory.is_dir():
-        return []
-    found = []
-    for path in directory.iterdir():
-        match = _CKPT_RE.match(path.name)
-        if match:
-            found.append((int(match.group(1)), path))
-    return sorted(found)
+checkpoint_path = artifacts.sb3_checkpoint_path
+list_checkpoints = artifacts.list_sb3_checkpoints
 
 
 def prune_checkpoints(run_dir: Path, keep_last: int) -> None:

@@ -105,7 +105,6 @@ def _setup_logging(verbose: bool, torch_threads: int | None = None) -> None:
     )
 
 
-BACKENDS = ("sb3", "rllib")
 DEVICES = ("auto", "cpu", "cuda")
 
 
@@ -131,8 +130,12 @@ def train_command(
     """Train an agent from a YAML config; logs, checkpoints and models go to the run folder."""
     _headless()
     _setup_logging(verbose)
-    if backend not in BACKENDS:
-        raise _fail(f"option '--backend': {backend!r} is not one of {', '.join(BACKENDS)}")
+    from training.backends import get_backend
+
+    try:
+        engine = get_backend(backend)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
     if device not in DEVICES:
         raise _fail(f"option '--device': {device!r} is not one of {', '.join(DEVICES)}")
     if total_steps is not None and total_steps <= 0:
@@ -140,7 +143,7 @@ def train_command(
     errors = _user_errors()
     try:
         from training.config import load_config, resolve_device
-        from training.sb3_backend import prepare_run
+        from training.runs import prepare_run
 
         cfg = load_config(config, {"total_steps": total_steps, "seed": seed})
         resolved_device = resolve_device(device)
@@ -151,43 +154,11 @@ def train_command(
             if value is not None:
                 command += [flag, str(value)]
         command += ["--resume"] if resume else []
-        if backend == "rllib":
-            try:
-                from training import rllib_backend
-            except ImportError as exc:
-                raise _fail(
-                    f"the rllib backend is not available (training/rllib_backend.py: {exc})"
-                ) from None
-            label = f"rllib-{cfg.rllib.algo.lower()}"
-            cfg, run_path = prepare_run(cfg, run_dir, resume, command, algo_label=label)
-            try:
-                final = rllib_backend.train(
-                    env_id=cfg.env_id,
-                    env_kwargs=dict(cfg.env_kwargs),
-                    algo=cfg.rllib.algo,
-                    hyperparams=dict(cfg.rllib.hyperparams),
-                    total_steps=cfg.total_steps,
-                    seed=cfg.seed,
-                    run_dir=run_path,
-                    resume=resume,
-                    address=address,
-                    device=resolved_device,
-                    checkpoint_every_steps=cfg.checkpoint.every_steps,
-                    num_env_runners=cfg.rllib.num_env_runners,
-                    self_play=bool(cfg.selfplay and cfg.selfplay.enabled),
-                    selfplay=cfg.selfplay,
-                )
-            except ValueError as exc:
-                raise _fail(str(exc)) from None
-        else:
-            if address is not None:
-                raise _fail("option '--address' is for --backend rllib (SB3 trains on this machine)")
-            from training.config import validate_for_sb3
-            from training.sb3_backend import train as sb3_train
-
-            validate_for_sb3(cfg)  # before the run folder exists
-            cfg, run_path = prepare_run(cfg, run_dir, resume, command)
-            final = sb3_train(cfg, run_path, resume=resume, device=resolved_device, progress=progress)
+        engine.check(cfg, address)  # before the run folder exists
+        cfg, run_path = prepare_run(cfg, run_dir, resume, command, algo_label=engine.algo_label(cfg))
+        final = engine.train(
+            cfg, run_path, resume=resume, device=resolved_device, progress=progress, address=address
+        )
     except errors as exc:
         raise _fail(str(exc)) from None
     _console.print(f"run folder: [bold]{run_path}[/]  final model: {final}")
@@ -274,7 +245,7 @@ def demo_command(
     try:
         from training.config import load_config
         from training.evaluate import evaluate_agent, resolve_target
-        from training.sb3_backend import prepare_run
+        from training.runs import prepare_run
         from training.sb3_backend import train as sb3_train
 
         cfg = load_config(config_path, {"total_steps": total_steps})
@@ -293,11 +264,9 @@ def demo_command(
         soft_wrap=True,
     )
     _console.print(f"TensorBoard:  tensorboard --logdir {run_path.parent} --host 127.0.0.1", soft_wrap=True)
-    model = (
-        run_path / "best_model.zip"
-        if (run_path / "best_model.zip").exists()
-        else run_path / "final_model.zip"
-    )
+    from agents.artifacts import find_run_model
+
+    model = find_run_model(run_path)
     _console.print(f"Play it:      arcadelab play pong --opponent {model}", soft_wrap=True)
 
 

@@ -160,15 +160,14 @@ def resolve_target(run_or_model: str, env_id: str | None = None, opponent: str |
             f"{run_or_model!r} is neither a model file, a run folder nor a known bot; known bots: {', '.join(BOTS)}"
         )
     else:
-        base = path if path.is_dir() else path.parent
-        for folder in (base, base.parent, base.parent.parent):
-            config_file = folder / "config.yaml"
-            if config_file.is_file():
-                from training.config import load_config
+        from agents.artifacts import run_config_file
 
-                cfg = load_config(config_file)
-                config_env, env_kwargs = cfg.env_id, cfg.eval_env_kwargs()
-                break
+        config_file = run_config_file(path)
+        if config_file is not None:
+            from training.config import load_config
+
+            cfg = load_config(config_file)
+            config_env, env_kwargs = cfg.env_id, cfg.eval_env_kwargs()
     target_env = env_id or config_env
     if target_env is None:
         raise ValueError(f"cannot tell which env {run_or_model!r} plays: pass --env ENV_ID")

@@ -54,10 +54,6 @@ def apply_ray_env() -> None:
         constants.ENABLE_RAY_CLUSTER = False
 
 
-# Ray caches the cluster flag at import time: set it before anything imports ray (see apply_ray_env).
-apply_ray_env()
-
-
 def init_ray(
     address: str | None = None,
     *,

@@ -41,15 +41,17 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+from agents import artifacts
+from agents.obs_adapters import adapt_obs, adapted_space, is_image, obs_adapter
 from training import ray_runtime
 
 log = logging.getLogger(__name__)
 
 ALGOS = ("PPO", "APPO")
 DEVICES = ("auto", "cpu", "cuda")
-CHECKPOINT_PREFIX = "step_"
-FINAL_NAME = "final"
-METADATA_FILE = "arcadelab.json"
+CHECKPOINT_PREFIX = artifacts.RLLIB_CHECKPOINT_PREFIX
+FINAL_NAME = artifacts.RLLIB_FINAL
+METADATA_FILE = artifacts.RLLIB_METADATA_FILE
 METADATA_FORMAT = 1
 SELF_PLAY_ENV = "ArcadeLab/Pong-v0"
 MAIN_POLICY = "main"
@@ -150,59 +152,6 @@ def split_hyperparams(algo: str, hyperparams: dict[str, Any]) -> tuple[dict[str,
 # --------------------------------------------------------------------------------------------------------------
 
 
-def obs_adapter(space: Any) -> str:
-    """How observations of ``space`` are adapted for RLlib's default models.
-
-    ``"none"``: a float32 vector, used as it is. ``"flatten_float32"``: any other non-image Box (a small uint8
-    grid, say) is flattened and cast to float32 so the default MLP takes it. ``"image_unit"``: an (H, W, C)
-    uint8 image is scaled to [0, 1] float32 for the default CNN. ``"float32"``: any other (H, W, C) image is cast.
-    """
-    import gymnasium as gym
-    import numpy as np
-
-    if not isinstance(space, gym.spaces.Box):
-        return "none"
-    if len(space.shape) == 1 and space.dtype == np.float32:
-        return "none"
-    if is_image(space):
-        return "image_unit" if space.dtype == np.uint8 else "float32"
-    return "flatten_float32"
-
-
-def is_image(space: Any) -> bool:
-    """An (H, W, C) Box with 1, 3 or 4 channels (what RLlib's default CNN takes)."""
-    return len(getattr(space, "shape", ()) or ()) == 3 and space.shape[-1] in (1, 3, 4)
-
-
-def adapt_obs(obs: Any, adapter: str) -> Any:
-    """Apply :func:`obs_adapter`'s transform to one observation (used by envs and by the agent)."""
-    import numpy as np
-
-    if adapter == "none":
-        return obs
-    arr = np.asarray(obs, dtype=np.float32)
-    if adapter == "flatten_float32":
-        return arr.reshape(-1)
-    if adapter == "image_unit":
-        return arr * np.float32(1.0 / 255.0)
-    return arr
-
-
-def _adapted_space(space: Any, adapter: str) -> Any:
-    import gymnasium as gym
-    import numpy as np
-
-    if adapter == "none":
-        return space
-    if adapter == "image_unit":
-        return gym.spaces.Box(0.0, 1.0, shape=space.shape, dtype=np.float32)
-    low = np.asarray(space.low, dtype=np.float32)
-    high = np.asarray(space.high, dtype=np.float32)
-    if adapter == "flatten_float32":
-        low, high = low.reshape(-1), high.reshape(-1)
-    return gym.spaces.Box(low=low, high=high, dtype=np.float32)
-
-
 #: RLlib has default CNN filters only for these (H, W); other image sizes get ``ANY_SIZE_CONV_FILTERS``.
 RLLIB_DEFAULT_CNN_SIZES = {(42, 42), (84, 84), (64, 64), (10, 10)}
 #: [out channels, kernel, stride] with RLlib's default "same" padding: fits any image size.
@@ -234,7 +183,7 @@ def make_single_env(env_id: str, env_config: dict[str, Any], mask_actions: bool 
     env = gym.make(env_id, **dict(env_config))
     adapter = obs_adapter(env.observation_space)
     if adapter != "none":
-        space = _adapted_space(env.observation_space, adapter)
+        space = adapted_space(env.observation_space, adapter)
         env = gym.wrappers.TransformObservation(env, functools.partial(adapt_obs, adapter=adapter), space)
     if mask_actions:
         env = _action_mask_wrapper_class()(env)
@@ -687,7 +636,7 @@ def train(
         raise ValueError("self_play trains on vector observations only: drop obs_type from env_kwargs")
 
     run_dir = Path(run_dir)
-    checkpoints_dir = run_dir / "checkpoints"
+    checkpoints_dir = run_dir / artifacts.CHECKPOINT_DIR
     existing = list_checkpoints(checkpoints_dir)
     if resume and not existing:
         raise ValueError(f"resume=True but {checkpoints_dir} holds no checkpoint to resume from")
@@ -739,7 +688,7 @@ def train(
 
         from torch.utils.tensorboard import SummaryWriter
 
-        writer = SummaryWriter(log_dir=str(run_dir / "tensorboard"))
+        writer = SummaryWriter(log_dir=str(run_dir / artifacts.TENSORBOARD_DIR))
         metadata_base = _metadata_base(env_id, env_kwargs, algo, seed, self_play, obs_space)
         metadata_base["action_masking"] = mask_actions
         steps = _lifetime_steps(algorithm)

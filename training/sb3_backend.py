@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import inspect
 import logging
-import shlex
-import time
 from pathlib import Path
 from typing import Any
 
+from agents import artifacts
 from training import checkpoints
 from training.config import (
     ConfigError,
     TrainConfig,
     algo_class,
-    dump_config,
-    load_config,
     resolve_hyperparams,
     resolve_policy_kwargs,
     validate_for_sb3,
@@ -25,12 +22,6 @@ logger = logging.getLogger(__name__)
 
 # Training-time objects the SB3 zip keeps cloudpickled; on resume they come from the config instead.
 _FROM_CONFIG_KEYS = ("learning_rate", "clip_range", "clip_range_vf", "train_freq")
-
-
-def default_run_dir(config: TrainConfig, root: Path = Path("runs"), algo_label: str | None = None) -> Path:
-    """``runs/<game>__<algo>__<seed>__<YYYYmmdd-HHMMSS>``."""
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    return root / f"{config.game}__{algo_label or config.algo}__{config.seed}__{stamp}"
 
 
 def _metadata(config: TrainConfig) -> dict[str, Any]:
@@ -93,44 +84,6 @@ def _resume_objects(
     return custom
 
 
-def prepare_run(
-    config: TrainConfig,
-    run_dir: Path | None,
-    resume: bool,
-    command: list[str] | None = None,
-    algo_label: str | None = None,
-) -> tuple[TrainConfig, Path]:
-    """Pick/create the run dir and write ``config.yaml`` + ``command.txt`` (on resume: read the saved config).
-
-    ``--resume`` without ``--run-dir`` continues the newest ``runs/<game>__<algo>__<seed>__*``.
-    """
-    label = algo_label or config.algo
-    if resume:
-        if run_dir is None:
-            candidates = sorted(Path("runs").glob(f"{config.game}__{label}__{config.seed}__*"))
-            if not candidates:
-                raise ConfigError(f"--resume: no run of {config.game}/{label}/seed {config.seed} under runs/")
-            run_dir = candidates[-1]
-        saved = Path(run_dir) / "config.yaml"
-        if not saved.is_file():
-            raise ConfigError(f"--resume: {saved} not found (is {run_dir} a run folder?)")
-        saved_config = load_config(saved, {"total_steps": config.total_steps})
-        if saved_config.config_hash() != config.config_hash():
-            logger.warning("resuming %s with its saved config (the given config differs)", run_dir)
-        config = saved_config
-    else:
-        run_dir = Path(run_dir) if run_dir is not None else default_run_dir(config, algo_label=label)
-        if checkpoints.list_checkpoints(run_dir):
-            raise ConfigError(f"--run-dir: {run_dir} already holds checkpoints; pass --resume to continue it")
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    dump_config(config, run_dir / "config.yaml")
-    if command:
-        with open(run_dir / "command.txt", "a") as f:
-            f.write(shlex.join(command) + "\n")
-    return config, run_dir
-
-
 def train(
     config: TrainConfig,
     run_dir: Path,
@@ -151,7 +104,7 @@ def train(
     policy_kwargs = resolve_policy_kwargs(config)
     cls = algo_class(config.algo)
     metadata = _metadata(config)
-    tb_dir = run_dir / "tensorboard"
+    tb_dir = run_dir / artifacts.TENSORBOARD_DIR
 
     ghost = None
     if config.selfplay is not None and config.selfplay.enabled:
@@ -166,7 +119,7 @@ def train(
             if meta.get("config_hash") != metadata["config_hash"]:
                 raise checkpoints.CheckpointError(
                     f"checkpoint {zip_path} was made with config {meta.get('config_hash')}, "
-                    f"not {metadata['config_hash']} ({run_dir / 'config.yaml'})"
+                    f"not {metadata['config_hash']} ({run_dir / artifacts.CONFIG_FILE})"
                 )
             try:
                 model = cls.load(
@@ -234,7 +187,7 @@ def train(
                 tb_log_name=config.algo,
             )
         vec_normalize = _vecnorm(model)
-        final = checkpoints.save_model(model, run_dir / "final_model.zip", metadata, vec_normalize)
+        final = checkpoints.save_model(model, run_dir / artifacts.FINAL_MODEL, metadata, vec_normalize)
         # A last checkpoint at the final step, so a later --resume with a bigger --total-steps continues from it.
         last = checkpoints.checkpoint_path(run_dir, model.num_timesteps)
         if not last.with_suffix(".json").exists():
