@@ -158,9 +158,10 @@ def test_ray_env_fixed_even_if_ray_was_imported_first():
     code = (
         "import ray\n"
         "import os\n"
+        "before = dict(os.environ)\n"  # ray's own import sets RAY_CLIENT_MODE; ours must set nothing
         "from training import ray_runtime, rllib_backend\n"
         "from agents import rllib_agent\n"
-        "assert not any(k.startswith('RAY_') for k in os.environ), 'import changed the environment'\n"
+        "assert dict(os.environ) == before, 'importing ArcadeLab changed the environment'\n"
         "ray_runtime.apply_ray_env()\n"
         "from ray._private import services\n"
         "print(services.get_node_ip_address(), os.environ['RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER'],"
