@@ -49,22 +49,8 @@ def sidecar_path(model_path: str | os.PathLike) -> Path:
     return Path(model_path).with_suffix(".json")
 
 
-def read_sidecar(model_path: str | os.PathLike) -> dict[str, Any]:
-    """A model's sidecar as a dict; ``{}`` when there is none or it is not a JSON object (a model from elsewhere)."""
-    path = sidecar_path(model_path)
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def sb3_checkpoint_path(run_dir: str | os.PathLike, steps: int) -> Path:
     return Path(run_dir) / CHECKPOINT_DIR / f"{SB3_CHECKPOINT_PREFIX}{steps:09d}.zip"
-
-
-def rllib_checkpoint_path(run_dir: str | os.PathLike, steps: int) -> Path:
-    return Path(run_dir) / CHECKPOINT_DIR / f"{RLLIB_CHECKPOINT_PREFIX}{steps:010d}"
 
 
 def list_sb3_checkpoints(run_dir: str | os.PathLike) -> list[tuple[int, Path]]:
@@ -92,10 +78,17 @@ def find_run_model(run_dir: str | os.PathLike) -> Path | None:
 
 
 def rllib_run_checkpoint(path: str | os.PathLike) -> Path:
-    """An RLlib run folder stands for its final checkpoint; any other folder for itself."""
+    """An RLlib run folder stands for its ``checkpoints/final`` (failing that, its newest ``step_...``); a
+    checkpoint folder (or any other) for itself."""
     path = Path(path)
-    final = path / CHECKPOINT_DIR / RLLIB_FINAL
-    return final if final.is_dir() else path
+    checkpoints = path / CHECKPOINT_DIR
+    if not (path / "learner_group").is_dir() and checkpoints.is_dir():
+        if (checkpoints / RLLIB_FINAL).is_dir():
+            return checkpoints / RLLIB_FINAL
+        steps = sorted(p for p in checkpoints.glob(f"{RLLIB_CHECKPOINT_PREFIX}*") if p.is_dir())
+        if steps:
+            return steps[-1]
+    return path
 
 
 def run_config_file(model_path: str | os.PathLike) -> Path | None:

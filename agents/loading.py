@@ -7,7 +7,7 @@ import inspect
 from pathlib import Path
 from typing import Any
 
-from agents.artifacts import find_run_model, rllib_run_checkpoint
+from agents.artifacts import find_run_model
 from agents.base import Agent, RandomAgent
 
 __all__ = ["BOTS", "AgentLoadError", "find_run_model", "load_agent"]
@@ -117,7 +117,7 @@ def load_agent(
             raise AgentLoadError(
                 f"{path}: no SB3 model in it and the RLlib agent (agents.rllib_agent) is not available"
             ) from None
-        return rllib_agent.RLlibAgent(rllib_run_checkpoint(path), policy_id=None)
+        return rllib_agent.RLlibAgent(path, policy_id=None)  # a run folder stands for its final checkpoint
     raise AgentLoadError(
         f"{text!r} is neither a model file, a run folder nor a known bot; known bots: {', '.join(BOTS)}"
     )

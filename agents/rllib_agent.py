@@ -39,7 +39,7 @@ class RLlibAgent:
     """
 
     def __init__(self, checkpoint_dir: str | Path, policy_id: str | None = "default_policy") -> None:
-        self.checkpoint_dir = _resolve_checkpoint(Path(checkpoint_dir))
+        self.checkpoint_dir = artifacts.rllib_run_checkpoint(checkpoint_dir)
         self.metadata = _read_metadata(self.checkpoint_dir)
         if policy_id is None or (
             policy_id == "default_policy" and policy_id not in self.metadata.get("policy_ids", [policy_id])
@@ -89,18 +89,6 @@ class RLlibAgent:
 
     def reset(self) -> None:
         """Nothing to clear: the default RLlib models are feed-forward."""
-
-
-def _resolve_checkpoint(path: Path) -> Path:
-    """A run folder stands for its ``checkpoints/final`` (or, failing that, its newest ``step_...``)."""
-    checkpoints = path / artifacts.CHECKPOINT_DIR
-    if not (path / "learner_group").is_dir() and checkpoints.is_dir():
-        if (checkpoints / artifacts.RLLIB_FINAL).is_dir():
-            return checkpoints / artifacts.RLLIB_FINAL
-        steps = sorted(p for p in checkpoints.glob(f"{artifacts.RLLIB_CHECKPOINT_PREFIX}*") if p.is_dir())
-        if steps:
-            return steps[-1]
-    return path
 
 
 def _read_metadata(checkpoint_dir: Path) -> dict[str, Any]:
