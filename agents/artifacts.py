@@ -102,6 +102,40 @@ def run_config_file(model_path: str | os.PathLike) -> Path | None:
     return None
 
 
+def model_env_id(path: str | os.PathLike) -> str | None:
+    """The env id a saved model or run was trained on, read from its metadata without loading it: an SB3 zip's
+    sidecar, an RLlib checkpoint's ``arcadelab.json``, else the run's ``config.yaml``. None when nothing says."""
+    path = Path(path).expanduser()
+    candidates: list[Path] = []
+    if path.is_file():
+        candidates.append(sidecar_path(path))
+    elif path.is_dir():
+        model = find_run_model(path)
+        if model is not None:
+            candidates.append(sidecar_path(model))
+        candidates.append(rllib_run_checkpoint(path) / RLLIB_METADATA_FILE)
+    for candidate in candidates:
+        try:
+            meta = json.loads(candidate.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(meta, dict):
+            env_id = meta.get("env_id") or (meta.get("config") or {}).get("env_id")
+            if isinstance(env_id, str):
+                return env_id
+    config = run_config_file(path)
+    if config is not None:
+        import yaml
+
+        try:
+            data = yaml.safe_load(config.read_text())
+        except (OSError, yaml.YAMLError):
+            return None
+        if isinstance(data, dict) and isinstance(data.get("env_id"), str):
+            return data["env_id"]
+    return None
+
+
 def _fsync_dir(directory: Path) -> None:
     with contextlib.suppress(OSError):
         fd = os.open(directory, os.O_RDONLY)

@@ -7,23 +7,85 @@ import inspect
 from pathlib import Path
 from typing import Any
 
-from agents.artifacts import find_run_model
+from agents.artifacts import find_run_model, model_env_id
 from agents.base import Agent, RandomAgent
+from envs.spec import bot_entries, spec_for_env
 
-__all__ = ["BOTS", "AgentLoadError", "find_run_model", "load_agent"]
+__all__ = ["BOTS", "AgentLoadError", "agent_env_id", "find_run_model", "load_agent", "wrong_game"]
 
-# name -> (module, class, env id the bot plays). Imported lazily: the bot modules come with the games.
+# name -> (module, class, env id the bot plays), from the game specs. Imported lazily: the bot modules come with
+# the games.
 BOTS: dict[str, tuple[str, str, str | None]] = {
-    "pong-tracker": ("agents.pong_bot", "PongTrackerBot", "ArcadeLab/Pong-v0"),
-    "snake-greedy": ("agents.snake_bot", "SnakeGreedyBot", "ArcadeLab/Snake-v0"),
-    "platformer-solver": ("agents.platformer_bot", "PlatformerSolverBot", "ArcadeLab/Platformer-v0"),
-    "dungeon-solver": ("agents.dungeon_bot", "DungeonSolverBot", "ArcadeLab/Dungeon-v0"),
+    **{bot.name: (*bot.entry_point.split(":"), bot.env_id) for bot in bot_entries()},  # type: ignore[dict-item]
     "random": ("agents.base", "RandomAgent", None),
 }
 
-
 class AgentLoadError(ValueError):
     """``load_agent`` could not make an agent from its argument; the message says why and what is accepted."""
+
+
+def agent_env_id(spec: str | Path) -> str | None:
+    """The env id ``spec`` plays, from metadata alone (no model is loaded): a bot's own env, a model's or run's
+    training env. None for ``bot``/``random`` (they fit every game) and for a model whose files do not say."""
+    text = str(spec)
+    if text in BOTS:
+        return BOTS[text][2]
+    if text == "bot":
+        return None
+    return model_env_id(text)
+
+
+def wrong_game(spec: str | Path, game: str) -> str | None:
+    """Why ``spec`` cannot play ``game`` (a bot or model made for another game), or None when it can."""
+    env_id = agent_env_id(spec)
+    if env_id is None:
+        return _wrong_spaces(Path(str(spec)).expanduser(), game)
+    owner = spec_for_env(env_id)
+    if owner is None:
+        return f"{spec} plays {env_id}, which is not an ArcadeLab game"
+    if owner.name != game:
+        return f"{spec} plays {owner.name} ({env_id}), not {game}"
+    return None
+
+
+def _zip_spaces(path: Path) -> tuple[tuple[int, ...], int | None] | None:
+    """Observation shape and action count an SB3 zip declares in its JSON ``data`` (read as text, no unpickling)."""
+    import json
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            data = json.loads(archive.read("data"))
+        shape = tuple(int(n) for n in data["observation_space"]["_shape"])
+        n = data["action_space"].get("n")
+        return shape, (int(n) if n is not None else None)
+    except (OSError, KeyError, TypeError, ValueError, zipfile.BadZipFile):
+        return None
+
+
+def _wrong_spaces(path: Path, game: str) -> str | None:
+    """For a model whose files do not name its env (an SB3 zip from elsewhere): does its observation shape and
+    action count fit the env the game's app plays?"""
+    if not (path.is_file() and path.suffix == ".zip"):
+        return None
+    declared = _zip_spaces(path)
+    if declared is None:
+        return None
+    import gymnasium as gym
+
+    import envs  # noqa: F401  (registers the ids)
+    from envs.spec import get_spec
+
+    env = gym.make(get_spec(game).play_env_id)
+    try:
+        shape = tuple(env.observation_space.shape or ())
+        n = getattr(env.action_space, "n", None)
+    finally:
+        env.close()
+    if declared[0] != shape or (declared[1] is not None and n is not None and declared[1] != int(n)):
+        return (f"{path} takes observations of shape {declared[0]} and {declared[1]} actions; {game} gives {shape} "
+                f"and {n}: it was trained for another game")
+    return None
 
 
 def _bot_class(name: str) -> type:

@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from envs.spec import get_spec, load_object
 from games.input import KeyState, ScriptedKeys, key_name
-from games.matches import GAMES, LEVEL_GAMES, GameEvent, Match, MatchResult, MatchSetup, make_match
+from games.matches import GAMES, GameEvent, Match, MatchResult, MatchSetup, make_match
 from games.sound import SoundBank
 from games.telemetry import TelemetryStore
 
@@ -77,6 +78,8 @@ class AppConfig:
     exit_on_end: bool = False  # stop after the first match instead of showing the end screen's choices
     # a countdown before each match so a person can find the keys (default: 3 s in real time, none in fast mode)
     ready_seconds: float | None = None
+    # how long the last frame of a match stays up (what killed you, the last point) before the end screen
+    final_frame_seconds: float = 1.5
 
 
 @dataclass
@@ -97,6 +100,7 @@ class AppReport:
     match_seconds: float = 0.0
     slowest_match_frame_ms: float = 0.0
     match_frame_ms: list[float] = field(default_factory=list)  # the last 10,000 match frames' times
+    final_frames: int = 0  # frames that showed a finished match's last frame before its end screen
 
     def frame_ms_percentile(self, q: float) -> float:
         if not self.match_frame_ms:
@@ -132,9 +136,11 @@ class ArcadeApp:
         if config.telemetry:
             self.store = TelemetryStore(config.db)  # a bad --db fails here, before any window opens
         # title screen choices
-        self.game = config.game or GAMES[0]
         self.opponents = ["bot", "random"] + ([config.opponent] if config.opponent not in ("bot", "random") else [])
         self.opponent = config.opponent
+        self._fits: dict[tuple[str, str], bool] = {}
+        # no game given: start on the one the chosen opponent plays (a Snake model opens on Snake)
+        self.game = config.game or next((g for g in GAMES if self._fits_game(config.opponent, g)), GAMES[0])
         self.levels = ["shipped", "corpus", "generated", "recommended"]
         if config.level and config.level not in self.levels:
             self.levels.append(config.level)
@@ -152,6 +158,7 @@ class ArcadeApp:
         self.running = True
         self._acc = 0.0
         self._ready = 0.0  # seconds of "get ready" countdown left before the match moves
+        self._final_hold: float | None = None  # seconds the finished match's last frame stays up, None: playing
         self._fps_ema = 0.0
         self._pg: Any = None
         self._display: Any = None
@@ -163,6 +170,18 @@ class ArcadeApp:
         self.sounds = SoundBank(reason="not started")
 
     # ------------------------------------------------------------------------------------------------ helpers
+    def _fits_game(self, opponent: str, game: str) -> bool:
+        key = (opponent, game)
+        if key not in self._fits:
+            from agents.loading import wrong_game
+
+            self._fits[key] = wrong_game(opponent, game) is None
+        return self._fits[key]
+
+    def opponent_choices(self) -> list[str]:
+        """The title screen's opponents that can play the selected game (bot and random always can)."""
+        return [o for o in self.opponents if self._fits_game(o, self.game)]
+
     def _message(self, text: str) -> None:
         log.info("%s", text)  # shown on screen, and printed by the CLI at the end
         self.messages.append(text)
@@ -242,6 +261,7 @@ class ArcadeApp:
                 self.report.agent_ms[agent.name] = agent.mean_ms
 
     def _start_match(self) -> None:
+        self._final_hold = None
         if self.match is not None:
             self._keep_agent_timings()
             self.match.close()
@@ -275,17 +295,25 @@ class ArcadeApp:
             return None
         return self.config.seed + 7919 * (self._matches_started - 1)
 
-    def _finish_match(self) -> None:
+    def _record_result(self) -> None:
+        self._final_hold = None
         self.last_result = self.match.result()
         self.report.results.append(self.last_result)
         self._end_session(self.last_result.outcome)
+
+    def _finish_match(self) -> None:
+        self._record_result()
         self.sounds.play({"win": "win", "loss": "lose"}.get(self.last_result.outcome, "point"))
         self._set_screen("end")
         if self.config.exit_on_end:
             self._quit("match over")
 
     def _abandon_match(self, reason: str) -> None:
-        if self.match is not None and not self.match.done:
+        if self.match is None:
+            return
+        if self._final_hold is not None:  # over, its last frame still up: it counts as played, not quit
+            self._record_result()
+        elif not self.match.done:
             self._end_session("quit", reason)
 
     def _quit(self, reason: str) -> None:
@@ -315,13 +343,21 @@ class ArcadeApp:
                 self._acc = 0.0
                 break
         if m.done:
-            self._finish_match()
+            if self.config.final_frame_seconds > 0:
+                self._final_hold = float(self.config.final_frame_seconds)
+            else:
+                self._finish_match()
 
     # ------------------------------------------------------------------------------------------------ input
     def _on_key(self, name: str) -> None:
         screen = self.screen_name
         if screen == "title":
             self._title_key(name)
+        elif screen == "match" and self._final_hold is not None:
+            if name in ("return", "space", "enter"):
+                self._finish_match()  # skip to the end screen
+            elif name == "q":
+                self._quit("quit key")
         elif screen == "match":
             if name in ("p", "escape"):
                 self.paused = not self.paused
@@ -354,8 +390,11 @@ class ArcadeApp:
             step = -1 if name in ("left", "a") else 1
             if self.row == 0:
                 self.game = GAMES[(GAMES.index(self.game) + step) % len(GAMES)]
+                if self.opponent not in self.opponent_choices():
+                    self.opponent = "bot"  # the chosen model plays another game: the new game's bot stands in
             elif self.row == 1:
-                self.opponent = self.opponents[(self.opponents.index(self.opponent) + step) % len(self.opponents)]
+                choices = self.opponent_choices()
+                self.opponent = choices[(choices.index(self.opponent) + step) % len(choices)]
             elif self.row == 2:
                 self.level = self.levels[(self.levels.index(self.level) + step) % len(self.levels)]
         elif name in ("return", "space"):
@@ -372,7 +411,7 @@ class ArcadeApp:
         self._text(surf, "ArcadeLab", (w // 2, 50), 80, ACCENT, "midtop")
         who = "watch two agents" if self.config.watch else f"play against an agent, {self.config.player}"
         self._text(surf, who, (w // 2, 125), 28, DIM, "midtop")
-        level_note = self.level if self.game in LEVEL_GAMES else f"none for {self.game}"
+        level_note = self.level if get_spec(self.game).levels else f"none for {self.game}"
         opponent = " vs ".join(self.config.watch) if self.config.watch else self.opponent
         rows = [("Game", self.game), ("Opponent", opponent), ("Levels", level_note), ("Start", "press Enter")]
         for i, (label, value) in enumerate(rows):
@@ -436,6 +475,11 @@ class ArcadeApp:
             shade.fill((0, 0, 0, 190))
             surf.blit(shade, box)
             surf.blit(image, image.get_rect(center=box.center))
+        if self._final_hold is not None:  # the last frame, frozen, with what happened on it
+            r = m.result()
+            self._text(surf, {"win": "WON", "loss": "LOST"}.get(r.outcome, "DRAW"), (w // 2, HUD_H + 40), 56,
+                       GOOD if r.outcome == "win" else BAD if r.outcome == "loss" else ACCENT, "center")
+            self._text(surf, _fit(r.summary, 80), (w // 2, HUD_H + 84), 28, FG, "center")
         if self._ready > 0 and not self.paused:
             self._text(surf, "GET READY", (w // 2, h // 2 - 70), 64, ACCENT, "center")
             self._text(surf, f"{math.ceil(self._ready)}", (w // 2, h // 2 + 10), 96, FG, "center")
@@ -530,6 +574,11 @@ class ArcadeApp:
                 if in_match and not self.paused:
                     if self._ready > 0:  # the countdown: the game waits, the display keeps ticking
                         self._ready = max(0.0, self._ready - dt)
+                    elif self._final_hold is not None:  # the match is over: its last frame stays up a moment
+                        self._final_hold -= dt
+                        self.report.final_frames += 1
+                        if self._final_hold <= 1e-9:
+                            self._finish_match()
                     else:
                         self._advance(dt)
                 self._draw()
@@ -564,6 +613,8 @@ class ArcadeApp:
         return self.report
 
     def _script_screen(self) -> str:
+        if self.screen_name == "match" and self._final_hold is not None:
+            return "over"  # the finished match's last frame, before the end screen
         return "paused" if self.screen_name == "match" and self.paused else self.screen_name
 
     def close(self) -> None:
@@ -579,11 +630,16 @@ class ArcadeApp:
             self._pg.display.quit()
 
 
-def _controls_for(game: str) -> tuple[tuple[str, str], ...]:
-    from games import matches
+def _fit(text: str, chars: int) -> str:
+    """``text`` shortened to ``chars`` characters with an ellipsis in the middle (paths keep their file name)."""
+    if len(text) <= chars:
+        return text
+    keep = chars - 3
+    return text[: keep // 2] + "..." + text[len(text) - (keep - keep // 2):]
 
-    cls = matches.MATCHES.get(game)
-    controls = cls.controls if cls is not None else ()
+
+def _controls_for(game: str) -> tuple[tuple[str, str], ...]:
+    controls = load_object(get_spec(game).match).controls
     return tuple(c for c in controls if c[0] not in ("P/Esc", "R", "Q")) + (("P/Esc  R  Q", "pause  restart  quit"),)
 
 

@@ -38,12 +38,31 @@ def _check_common(game: str | None, level: str | None, music: str, db: str | Non
                             f"sqlite:///PATH works without them") from None
 
 
-def _check_agent(option: str, spec: str) -> None:
-    from agents.loading import BOTS
+def _check_agent(option: str, spec: str, game: str | None = None) -> None:
+    from agents.loading import BOTS, wrong_game
 
     if spec not in ("bot", "random") and spec not in BOTS and not Path(spec).expanduser().exists():
         raise PlayError(f"option '{option}': {spec!r} is not bot, random, a bot name ({', '.join(BOTS)}) or an "
                         f"existing model file / run folder")
+    reason = wrong_game(spec, game) if game is not None else None
+    if reason is not None:
+        raise PlayError(f"option '{option}': {reason}")
+
+
+def _check_level(game: str, level: str | None) -> None:
+    """Refuse a level file the game cannot use before any window opens (the app would only show the error)."""
+    if level is None or level in LEVEL_CHOICES:
+        return
+    from envs.spec import get_spec
+
+    if not get_spec(game).levels:
+        return  # the app says "--level ignored" for a game without levels
+    from games.matches import check_level
+
+    try:
+        check_level(game, level)
+    except (OSError, ValueError) as exc:
+        raise PlayError(f"option '--level': {exc}") from None
 
 
 def _run(config: Any, script: Any = None) -> Any:
@@ -51,9 +70,13 @@ def _run(config: Any, script: Any = None) -> Any:
     from games.telemetry import TelemetryError
 
     try:
-        return run_app(config, script)
+        report = run_app(config, script)
     except TelemetryError as exc:
         raise PlayError(str(exc)) from None
+    if not config.title_screen and (report.quit_reason or "").startswith("error: "):
+        # without a title screen to go back to, a match that cannot start is the command's failure
+        raise PlayError(report.quit_reason.removeprefix("error: "))
+    return report
 
 
 def play(game: str | None = None, opponent: str = "bot", level: str | None = None, music: str = "off",
@@ -65,9 +88,11 @@ def play(game: str | None = None, opponent: str = "bot", level: str | None = Non
     from games.app import AppConfig
 
     _check_common(game, level, music, db)
-    _check_agent("--opponent", opponent)
+    _check_agent("--opponent", opponent, game)
     if not title and game is None:
         raise PlayError("argument 'GAME' is needed without the title screen")
+    if game is not None:
+        _check_level(game, level)
     config = AppConfig(game=game, opponent=opponent, level=level, music=music, seed=seed, db=db,
                        title_screen=title, fast=fast, max_frames=max_frames, points_to_win=points_to_win,
                        sound=sound)
@@ -93,7 +118,8 @@ def watch(game: str, agents: list[str] | tuple[str, ...], level: str | None = No
     if len(agents) > 2:
         raise PlayError(f"option '--agents': at most two agents, got {len(agents)}")
     for spec in agents:
-        _check_agent("--agents", spec)
+        _check_agent("--agents", spec, game)
+    _check_level(game, level)
     config = AppConfig(game=game, level=level, seed=seed, db=db, watch=agents, title_screen=False, fast=fast,
                        max_frames=max_frames, points_to_win=points_to_win, sound=sound)
     if player:

@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from envs.spec import game_names, get_spec, load_object
 from games.input import KeyState
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "MatchResult",
     "MatchSetup",
     "TimedAgent",
+    "check_level",
     "make_agent",
     "make_match",
     "resolve_level",
@@ -43,13 +45,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-GAMES = ("pong", "snake", "platformer", "dungeon")
-LEVEL_GAMES = ("platformer", "dungeon")
-BOT_NAMES = {"pong": "pong-tracker", "snake": "snake-greedy", "platformer": "platformer-solver",
-             "dungeon": "dungeon-solver"}
-ENV_IDS = {"pong": "ArcadeLab/Pong-v0", "snake": "ArcadeLab/SnakeVersus-v0", "platformer": "ArcadeLab/Platformer-v0",
-           "dungeon": "ArcadeLab/Dungeon-v0"}
-CORPUS_GAMES = {"platformer": "Super Mario Bros", "dungeon": "The Legend of Zelda"}
+GAMES: tuple[str, ...] = game_names()  # from the game specs (envs.spec), the title screen's order
+
+POINT_PAUSE_SECONDS = 1.0  # Pong: the ball waits this long at the centre after a point before it moves again
 
 UP, DOWN, LEFT, RIGHT = ("up", "w"), ("down", "s"), ("left", "a"), ("right", "d")
 JUMP = ("space", "up", "w")
@@ -196,10 +194,13 @@ def make_agent(spec: str, game: str, seed: int | None = None, env: Any = None) -
     import importlib
     import inspect
 
-    from agents.loading import BOTS, load_agent
+    from agents.loading import BOTS, load_agent, wrong_game
 
     if spec == "bot":
-        spec = BOT_NAMES[game]
+        spec = get_spec(game).bot
+    reason = wrong_game(spec, game)
+    if reason is not None:  # refused here, not after the countdown when its first action would crash the env
+        raise ValueError(reason)
     if spec in BOTS and spec != "random" and env is not None:
         module_name, class_name, _ = BOTS[spec]
         cls = getattr(importlib.import_module(module_name), class_name, None)
@@ -213,7 +214,7 @@ def make_agent(spec: str, game: str, seed: int | None = None, env: Any = None) -
                 if not getattr(agent, "name", None):
                     agent.name = spec
                 return agent
-    agent = load_agent(spec, env_id=ENV_IDS[game], seed=seed)
+    agent = load_agent(spec, env_id=get_spec(game).play_env_id, seed=seed)
     if callable(getattr(agent, "seed", None)):
         agent.seed(seed)  # a policy that samples its actions (eval.deterministic: false) replays under --seed
     if _agent_elo(agent) is None:
@@ -264,7 +265,8 @@ def resolve_level(game: str, level: str | None, legend: str = "") -> tuple[dict[
     reads the game's VGLC folder (``envs.data.vglc_dir``) in place, every ``*.txt`` but its README.
     """
     messages: list[str] = []
-    if game not in LEVEL_GAMES:
+    game_spec = get_spec(game)
+    if not game_spec.levels:
         if level not in (None, "shipped"):
             messages.append(f"{game} has no levels: --level {level} ignored")
         return {}, "none", messages
@@ -277,7 +279,7 @@ def resolve_level(game: str, level: str | None, legend: str = "") -> tuple[dict[
     if level == "corpus":
         from envs.data import vglc_dir
 
-        folder = vglc_dir(CORPUS_GAMES[game])
+        folder = vglc_dir(game_spec.corpus or game_spec.title)
         if not folder.is_dir():
             messages.append(f"--level corpus: no VGLC corpus at {folder} (set ARCADELAB_VGLC): playing the "
                             f"shipped levels")
@@ -291,6 +293,23 @@ def resolve_level(game: str, level: str | None, legend: str = "") -> tuple[dict[
         raise FileNotFoundError(f"--level {level}: no such file or folder (or use shipped, corpus, generated, "
                                 f"recommended)")
     return {"level": path}, "file", messages
+
+
+def check_level(game: str, level: str | None) -> None:
+    """Raise (``LevelError``, ``FileNotFoundError``) if ``--level`` names a level the game cannot load; called
+    before the app opens its window. The game's env is built with the level, as its match will build it."""
+    kwargs, _, _ = resolve_level(game, level)
+    if not kwargs:
+        return
+    import gymnasium as gym
+
+    import envs  # noqa: F401  (registers the ids)
+
+    env = gym.make(get_spec(game).play_env_id, **kwargs)
+    try:
+        env.reset(seed=0)
+    finally:
+        env.close()
 
 
 def _pick_playable(levels: list[Any], seed: int | None, why_not: Callable[[Any], str | None],
@@ -354,6 +373,7 @@ class Match:
         self._queued: deque[str] = deque(maxlen=3)  # turns / moves pressed since the last step, in order
         self.agents: list[TimedAgent] = []
         self._episode = 0
+        self.holding = 0  # env steps left in a pause after a point (see ``hold``)
 
     # -- names for the HUD and telemetry
     @property
@@ -403,9 +423,15 @@ class Match:
     def step(self, keys: KeyState) -> list[GameEvent]:
         if self.done:
             return []
-        events = self._step(keys)
         self.steps += 1
-        return events
+        if self.holding > 0:  # a breather after a point: game time runs, the game does not
+            self.holding -= 1
+            return []
+        return self._step(keys)
+
+    def hold(self, seconds: float) -> None:
+        """Freeze the game for ``seconds`` of game time (the next serve waits for the person)."""
+        self.holding = max(self.holding, round(seconds * self.step_rate))
 
     def _step(self, keys: KeyState) -> list[GameEvent]:
         raise NotImplementedError
@@ -672,6 +698,7 @@ class PongMatch(Match):
         for agent in self.agents:
             agent.reset()
         self.score = (0, 0)
+        self.holding = 0
 
     def _envs(self) -> list[Any]:
         return [self.env]
@@ -695,6 +722,7 @@ class PongMatch(Match):
                 self.life += 1
             events.append(GameEvent("point", {"by": "player" if mine else "opponent", "score": list(score)},
                                     sound="point" if mine else "lose_point"))
+            self.hold(POINT_PAUSE_SECONDS)
         elif "hit_left" in happened or "hit_right" in happened:
             by = "player" if "hit_left" in happened else "opponent"
             events.append(GameEvent("hit", {"by": by}, sound="hit", log=False))
@@ -898,7 +926,7 @@ class SnakeMatch(Match):
         try:
             return self._agent(spec, seed_offset)
         except Exception as exc:
-            if spec not in ("bot", BOT_NAMES[self.game]):
+            if spec not in ("bot", get_spec(self.game).bot):
                 raise
             # the agents/ wrapper is missing: the env's own greedy planner is the same bot
             log.info("snake bot from agents/ not available (%s): using envs.snake_planner directly", exc)
@@ -986,14 +1014,7 @@ class SnakeMatch(Match):
         return MatchResult(outcome, self.scores[0], self.scores[1], self.deaths, f"{why}: length {l0} vs {l1}")
 
 
-MATCHES: dict[str, Callable[[MatchSetup], Match]] = {"pong": PongMatch, "snake": SnakeMatch,
-                                                     "platformer": PlatformerMatch, "dungeon": DungeonMatch}
-
-
 def make_match(game: str, setup: MatchSetup) -> Match:
-    if game not in GAMES:
-        raise ValueError(f"unknown game {game!r}; choose one of {', '.join(GAMES)}")
-    factory = MATCHES.get(game)
-    if factory is None:
-        raise ValueError(f"game {game!r} is not available in this build yet")
+    """The game's match adapter (``GameSpec.match``) for ``setup``."""
+    factory = load_object(get_spec(game).match)
     return factory(setup)

@@ -613,3 +613,144 @@ def test_no_display_is_a_clear_error_not_a_traceback(tmp_path):
     )
     assert proc.returncode == 2, proc.stderr
     assert "cannot open a window" in proc.stderr and "Traceback" not in proc.stderr
+
+
+# ------------------------------------------------------------------------------- what a new player hit
+def _tiny_pong_model(tmp_path) -> Path:
+    """An SB3 zip saved the plain SB3 way (no ArcadeLab sidecar): only its declared spaces tell its game."""
+    sb3 = pytest.importorskip("stable_baselines3")
+    from envs.pong import PongEnv
+
+    path = tmp_path / "tiny_pong.zip"
+    sb3.PPO("MlpPolicy", PongEnv(), n_steps=64, batch_size=32, seed=0, device="cpu").save(path)
+    return path
+
+
+def _no_window(monkeypatch):
+    from games.app import ArcadeApp
+
+    def refuse(self):
+        raise AssertionError("a window was opened")
+
+    monkeypatch.setattr(ArcadeApp, "_open_display", refuse)
+
+
+def test_an_opponent_made_for_another_game_is_refused_up_front(db, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from training.cli import app
+
+    _no_window(monkeypatch)
+    with pytest.raises(PlayError, match="--opponent': snake-greedy plays snake"):
+        play("pong", opponent="snake-greedy", db=db)
+    with pytest.raises(PlayError, match="--agents': snake-greedy plays snake"):
+        watch("pong", ["snake-greedy", "random"], db=db)
+    with pytest.raises(PlayError, match="trained for another game"):
+        play("snake", opponent=str(_tiny_pong_model(tmp_path)), db=db)
+    runner = CliRunner()
+    result = runner.invoke(app, ["play", "pong", "--opponent", "snake-greedy", "--db", db, "--no-sound"])
+    assert result.exit_code == 2 and "plays snake" in result.output and "Traceback" not in result.output
+    result = runner.invoke(app, ["watch", "pong", "--agents", "snake-greedy", "random", "--db", db])
+    assert result.exit_code == 2 and "plays snake" in result.output
+
+
+def test_title_screen_offers_only_opponents_that_fit_the_game(db, tmp_path):
+    model = str(_tiny_pong_model(tmp_path))
+    steps = [
+        ("title", 2, "press", "right"),  # game: pong -> snake
+        ("title", 2, "press", "down"),  # row: opponent
+        ("title", 2, "press", "right"),
+        ("title", 2, "press", "right"),
+        ("title", 2, "press", "right"),
+        ("title", 2, "press", "return"),
+        ("match", 30, "press", "q"),
+    ]
+    config = AppConfig(game=None, opponent=model, fast=True, max_frames=5_000, db=db, seed=1, player="ada",
+                       sound=False)
+    from games.app import ArcadeApp
+
+    app = ArcadeApp(config, ScriptedKeys(steps))
+    assert app.game == "pong" and app.opponent_choices() == ["bot", "random", model]
+    app.game = "snake"
+    assert app.opponent_choices() == ["bot", "random"]
+    report = run_app(config, ScriptedKeys(steps))
+    assert report.quit_reason == "quit key" and not any("cannot start" in m for m in report.messages)
+    [(session, _)] = _sessions(db)
+    assert session.game == "snake" and session.opponent in ("snake_greedy", "random")
+
+
+def test_a_bad_level_without_the_title_screen_exits_2_before_any_window(db, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from training.cli import app
+
+    _no_window(monkeypatch)
+    ragged = tmp_path / "ragged.txt"
+    ragged.write_text("----\n--\n-----\n")
+    for game in ("platformer", "dungeon"):
+        result = CliRunner().invoke(app, ["play", game, "--level", str(ragged), "--no-title", "--db", db,
+                                          "--no-sound", "--fast", "--frames", "5"])
+        assert result.exit_code == 2, result.output
+        assert str(ragged) in result.output.replace("\n", "") and "row 2" in result.output
+    assert _sessions(db) == []
+
+
+def test_a_match_that_cannot_start_without_the_title_screen_is_an_error(db, monkeypatch):
+    from games import matches
+
+    def broken(game, setup):
+        raise ValueError("the agent would not load")
+
+    monkeypatch.setattr(matches, "make_match", broken)
+    monkeypatch.setattr("games.app.make_match", broken)
+    with pytest.raises(PlayError, match="the agent would not load"):
+        play("pong", db=db, title=False, fast=True, max_frames=50, sound=False)
+
+
+def test_pong_waits_after_a_point_before_the_next_serve():
+    from games.matches import POINT_PAUSE_SECONDS, MatchSetup, make_match
+
+    match = make_match("pong", MatchSetup(watch=("random", "random"), seed=3, realtime=False, points_to_win=3))
+    keys = KeyState()
+    try:
+        for _ in range(5_000):
+            if any(e.kind == "point" for e in match.step(keys)):
+                break
+        else:
+            pytest.fail("no point in 5,000 steps")
+        obs = {k: v.copy() for k, v in match.obs.items()}
+        hold = round(POINT_PAUSE_SECONDS * match.step_rate)
+        assert match.holding == hold
+        t0 = match.t
+        for _ in range(hold):
+            assert match.step(keys) == []
+            assert all(np.array_equal(obs[k], match.obs[k]) for k in obs)  # nothing moves during the pause
+        assert match.t - t0 == pytest.approx(POINT_PAUSE_SECONDS, abs=1 / match.step_rate)
+        match.step(keys)
+        assert any(not np.array_equal(obs[k], match.obs[k]) for k in obs)  # then the ball is served
+    finally:
+        match.close()
+
+
+def test_points_in_a_pong_match_are_at_least_the_pause_apart(db):
+    from games.matches import POINT_PAUSE_SECONDS
+
+    report = watch("pong", ["random", "random"], db=db, seed=5, fast=True, points_to_win=3, sound=False,
+                   script=ScriptedKeys([("end", 2, "press", "q")]))
+    assert len(report.results) == 1
+    [(_, events)] = _sessions(db)
+    times = [e.t for e in events if e.kind == "point"]
+    assert len(times) >= 3
+    assert min(np.diff(times)) > POINT_PAUSE_SECONDS + 0.3  # the pause, then a rally of its own
+
+
+def test_the_last_frame_of_a_match_stays_up_before_the_end_screen(db):
+    """Snake: the crash is on screen for ``final_frame_seconds`` before the end screen replaces it."""
+    report = _run("snake", db, [("end", 2, "press", "q")], exit_on_end=False, final_frame_seconds=1.5,
+                  opponent="random")
+    assert len(report.results) == 1 and report.quit_reason == "quit key"
+    assert report.final_frames == 90  # 1.5 s at 60 frames/s of game time
+    # a key skips the wait, and quitting during it still records the finished match
+    report = _run("snake", db, [("over", 0, "press", "q")], exit_on_end=False, opponent="random")
+    assert report.quit_reason == "quit key" and len(report.results) == 1
+    assert _sessions(db)[-1][0].outcome == report.results[0].outcome
