@@ -135,6 +135,9 @@ class ArcadeApp:
         self.store: TelemetryStore | None = None
         if config.telemetry:
             self.store = TelemetryStore(config.db)  # a bad --db fails here, before any window opens
+            closed = self._telemetry("close the sessions of a killed app", self.store.close_stale_sessions)
+            if closed:
+                log.info("closed %d telemetry session(s) a killed app left open", len(closed))
         # title screen choices
         self.opponents = ["bot", "random"] + ([config.opponent] if config.opponent not in ("bot", "random") else [])
         self.opponent = config.opponent

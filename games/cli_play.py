@@ -21,7 +21,7 @@ class PlayError(ValueError):
     """A bad argument to play/watch, said the way the person typed it."""
 
 
-def _check_common(game: str | None, level: str | None, music: str, db: str | None) -> None:
+def _check_common(game: str | None, level: str | None, music: str) -> None:
     if game is not None and game not in GAMES:
         raise PlayError(f"argument 'GAME': {game!r} is not one of {', '.join(GAMES)}")
     if level is not None and level not in LEVEL_CHOICES and not Path(level).expanduser().exists():
@@ -29,13 +29,6 @@ def _check_common(game: str | None, level: str | None, music: str, db: str | Non
                         f"{', '.join(LEVEL_CHOICES)}")
     if music not in MUSIC_CHOICES:
         raise PlayError(f"option '--music': {music!r} is not one of {', '.join(MUSIC_CHOICES)}")
-    if db is not None and "://" in db and not db.startswith("sqlite://"):
-        try:
-            import sqlalchemy  # noqa: F401
-        except ImportError:
-            raise PlayError(f"option '--db': {db.split('://', 1)[0]}:// URLs need SQLAlchemy and the database's "
-                            f"driver (pip install sqlalchemy, plus e.g. psycopg for PostgreSQL); "
-                            f"sqlite:///PATH works without them") from None
 
 
 def _check_agent(option: str, spec: str, game: str | None = None) -> None:
@@ -87,7 +80,7 @@ def play(game: str | None = None, opponent: str = "bot", level: str | None = Non
     ``AppReport``. ``opponent`` is ``bot``, ``random``, a bot name or a model path / run folder."""
     from games.app import AppConfig
 
-    _check_common(game, level, music, db)
+    _check_common(game, level, music)
     _check_agent("--opponent", opponent, game)
     if not title and game is None:
         raise PlayError("argument 'GAME' is needed without the title screen")
@@ -109,7 +102,7 @@ def watch(game: str, agents: list[str] | tuple[str, ...], level: str | None = No
     (Platformer) or ignored (Dungeon)."""
     from games.app import AppConfig
 
-    _check_common(game, level, "off", db)
+    _check_common(game, level, "off")
     agents = tuple(agents)
     if not agents:
         raise PlayError("option '--agents': give one or two agents (bot, random, a bot name or a model path)")

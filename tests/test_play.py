@@ -289,11 +289,6 @@ def test_cli_argument_errors(db):
         play("pong", opponent="grandmaster", db=db)
     with pytest.raises(PlayError, match="--agents"):
         watch("pong", ["random", "nobody.zip"], db=db)
-    try:
-        import sqlalchemy  # noqa: F401
-    except ImportError:
-        with pytest.raises(PlayError, match="pip install sqlalchemy"):
-            play("pong", db="postgresql://localhost/arcadelab")
 
 
 # ---------------------------------------------------------------------------------------------- the loop
@@ -456,6 +451,14 @@ def test_killing_the_app_mid_match_keeps_every_committed_row(tmp_path):
         assert session.game == "pong" and session.ended_at is None and session.outcome is None  # killed
         events = store.events(session.id)
         assert len(events) >= seen and [e.seq for e in events] == list(range(len(events)))
+    # the next launch closes the killed app's session: outcome "killed", ended at its last event
+    report = _run("pong", f"sqlite:///{path}", [("match", 2, "press", "q")], opponent="random")
+    assert report.quit_reason == "quit key"
+    with TelemetryStore(f"sqlite:///{path}") as store:
+        killed, mine = store.sessions()
+        assert (killed.id, killed.outcome) == (session.id, "killed")
+        assert killed.ended_at == pytest.approx(killed.started_at + events[-1].t, abs=1.0)
+        assert (mine.outcome, mine.quit_reason) == ("quit", "quit key")
 
 
 # ------------------------------------------------------------------------------------------- real window

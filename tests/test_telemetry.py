@@ -165,7 +165,7 @@ def _is_postgres(url: str) -> bool:
 
 
 def _integrity_error(url: str) -> type[Exception]:
-    return sqlite3.IntegrityError if url.startswith("sqlite://") else sa.exc.IntegrityError
+    return sa.exc.IntegrityError  # every database goes through SQLAlchemy, so one exception type
 
 
 @contextmanager
@@ -325,13 +325,14 @@ def test_failed_write_rolls_back(store_url):
         assert [e.kind for e in store.events(sid)] == ["after"]
 
 
-def test_other_database_urls_need_sqlalchemy(monkeypatch):
-    """Where SQLAlchemy is missing (a trimmed install), a non-SQLite URL says what to install."""
-    import sys
-
-    monkeypatch.setitem(sys.modules, "sqlalchemy", None)  # makes ``import sqlalchemy`` raise ImportError
-    with pytest.raises(TelemetryError, match="pip install sqlalchemy"):
-        open_store("postgresql://user@127.0.0.1/arcadelab")
+def test_every_kind_of_db_argument_goes_through_sqlalchemy(tmp_path, monkeypatch):
+    """A file path, the default file and sqlite URLs open SQLAlchemy engines: there is one backend, not two."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    for url in (None, tmp_path / "plain.db", f"sqlite:///{tmp_path / 'url.db'}", "sqlite:///:memory:"):
+        with open_store(url) as store:
+            assert isinstance(store._db.engine, sa.Engine) and store._db.engine.dialect.name == "sqlite"
+            store.end_session(store.start_session("ada", "pong"), "win")
+            assert [s.outcome for s in store.sessions()] == ["win"]
 
 
 def test_sqlite_urls(tmp_path, monkeypatch):
@@ -372,7 +373,7 @@ def _create_v1(url: str) -> None:
 def test_v1_database_is_migrated_in_place(store_url):
     _create_v1(store_url)
     with TelemetryStore(store_url) as store:
-        assert store.schema_version == SCHEMA_VERSION == 2
+        assert store.schema_version == SCHEMA_VERSION == 3
         old = store.sessions(player="ada")
         assert len(old) == 1 and old[0].outcome == "loss" and old[0].opponent_elo is None
         assert store.events("old1")[0].payload == {"by": "right"}
@@ -569,3 +570,38 @@ def test_sigkill_mid_session_loses_nothing_committed(tmp_path, kill_after):
         sid = store.start_session("after", "pong")
         store.end_session(sid, "draw")
         assert store.session(sid).outcome == "draw"
+
+
+# ------------------------------------------------------------------------------ sessions a killed app left
+def test_sessions_left_open_by_a_killed_app_are_closed_as_killed(tmp_path):
+    url = f"sqlite:///{tmp_path / 'stale.db'}"
+    code = textwrap.dedent(
+        """
+        import os, sys
+        from games.telemetry import TelemetryStore
+
+        store = TelemetryStore(sys.argv[1])
+        sid = store.start_session("ada", "pong", started_at=1000.0)
+        store.log_event(sid, 0, "point", t=12.5)
+        print(sid, flush=True)
+        os._exit(0)  # gone without closing anything, as a killed app is
+        """
+    )
+    dead = subprocess.run([sys.executable, "-c", code, url], cwd=REPO, capture_output=True, text=True,
+                          check=True).stdout.split()[0]
+    with TelemetryStore(url) as store:
+        running = store.start_session("bob", "snake")  # this process: alive, so left alone
+        with raw_db(url) as conn:
+            for sid, host, started in (("farold", "elsewhere", 0.0), ("farnew", "elsewhere", None),
+                                       ("nopid", None, 5.0)):
+                conn.execute(telemetry.SESSIONS.insert().values(
+                    id=sid, player="cy", game="pong", started_at=time.time() if started is None else started,
+                    host=host, pid=None if host is None else 1))
+        closed = store.close_stale_sessions()
+        assert sorted(closed) == sorted([dead, "farold", "nopid"])
+        by_id = {s.id: s for s in store.sessions()}
+        assert by_id[dead].outcome == "killed" and by_id[dead].ended_at == 1012.5  # its last event
+        assert by_id[running].outcome is None and by_id["farnew"].outcome is None  # maybe still being played
+        assert store.close_stale_sessions() == []  # closing twice changes nothing
+        store.end_session(running, "win")
+        assert store.session(running).outcome == "win"
