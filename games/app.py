@@ -44,6 +44,8 @@ GOOD = (110, 220, 120)
 BAD = (240, 100, 90)
 HUD_H = 56
 FOOTER_H = 30
+TITLE_VALUE_CHARS = 30  # "< value >" in 40 px type fits the right half of the 960 px title screen
+TOAST_CHARS = 70  # characters per toast line in 24 px type
 
 
 def _default_player() -> str:
@@ -416,7 +418,8 @@ class ArcadeApp:
         self._text(surf, who, (w // 2, 125), 28, DIM, "midtop")
         level_note = self.level if get_spec(self.game).levels else f"none for {self.game}"
         opponent = " vs ".join(self.config.watch) if self.config.watch else self.opponent
-        rows = [("Game", self.game), ("Opponent", opponent), ("Levels", level_note), ("Start", "press Enter")]
+        rows = [("Game", self.game), ("Opponent", _fit(opponent, TITLE_VALUE_CHARS)),
+                ("Levels", _fit(level_note, TITLE_VALUE_CHARS)), ("Start", "press Enter")]
         for i, (label, value) in enumerate(rows):
             y = 200 + i * 52
             color = ACCENT if i == self.row else FG
@@ -469,15 +472,19 @@ class ArcadeApp:
             self._fps_shown = self._fps_ema
         self._text(surf, f"{self._fps_shown:5.0f} FPS", (w - 12, 6), 26, GOOD, "topright")
         self._text(surf, f"{m.title}", (w - 12, 34), 22, DIM, "topright")
-        keys = "   ".join(f"{k}: {v}" for k, v in m.controls)
-        self._footer(surf, keys)
-        if self.toast is not None:
-            image = self._font(24).render(self.toast[0][:110], True, ACCENT)
-            box = image.get_rect(midbottom=(w // 2, h - FOOTER_H - 12)).inflate(20, 10)
+        self._footer(surf, self._match_footer())
+        if self.toast is not None:  # wrapped, never cut: a fallback note must be read whole
+            images = [self._font(24).render(line, True, ACCENT) for line in _wrap(self.toast[0], TOAST_CHARS)]
+            height = sum(i.get_height() for i in images)
+            box = pg.Rect(0, 0, max(i.get_width() for i in images) + 20, height + 10)
+            box.midbottom = (w // 2, h - FOOTER_H - 12)
             shade = pg.Surface(box.size, pg.SRCALPHA)
             shade.fill((0, 0, 0, 190))
             surf.blit(shade, box)
-            surf.blit(image, image.get_rect(center=box.center))
+            y = box.top + 5
+            for image in images:
+                surf.blit(image, image.get_rect(midtop=(w // 2, y)))
+                y += image.get_height()
         if self._final_hold is not None:  # the last frame, frozen, with what happened on it
             r = m.result()
             self._text(surf, {"win": "WON", "loss": "LOST"}.get(r.outcome, "DRAW"), (w // 2, HUD_H + 40), 56,
@@ -493,6 +500,20 @@ class ArcadeApp:
             self._text(surf, "PAUSED", (w // 2, h // 2 - 60), 80, ACCENT, "center")
             self._text(surf, "P/Esc: resume    R: restart    Q: quit", (w // 2, h // 2 + 10), 32, FG, "center")
 
+    def _match_footer(self) -> str:
+        """The match's keys; watching, only the app's own (pause, restart, quit): nobody steers a paddle."""
+        controls = self.match.controls if self.match is not None else ()
+        if self.config.watch:
+            controls = tuple(c for c in controls if c[0] in ("P/Esc", "R", "Q"))
+        return "   ".join(f"{k}: {v}" for k, v in controls)
+
+    def _end_score_line(self) -> str:
+        r = self.last_result
+        line = f"score {r.score}" + (f" : {r.opponent_score}" if r.opponent_score is not None else "")
+        if self.match is not None and self.match.counts_deaths:
+            line += f"    deaths {r.deaths}"
+        return line
+
     def _draw_end(self, surf: Any) -> None:
         w, h = surf.get_size()
         r = self.last_result
@@ -503,8 +524,7 @@ class ArcadeApp:
         color = GOOD if r.outcome == "win" else BAD if r.outcome == "loss" else ACCENT
         self._text(surf, headline, (w // 2, h // 2 - 120), 90, color, "center")
         self._text(surf, r.summary, (w // 2, h // 2 - 40), 32, FG, "center")
-        score = f"score {r.score}" + (f" : {r.opponent_score}" if r.opponent_score is not None else "")
-        self._text(surf, f"{score}    deaths {r.deaths}", (w // 2, h // 2), 28, DIM, "center")
+        self._text(surf, self._end_score_line(), (w // 2, h // 2), 28, DIM, "center")
         self._text(surf, "Enter/Space: play again     T/Esc: title screen     Q: quit", (w // 2, h // 2 + 70), 30,
                    ACCENT, "center")
         if self.session_id is None and self.store is not None and self.report.sessions:
@@ -631,6 +651,12 @@ class ArcadeApp:
         self.sounds.close()
         if self._pg is not None:
             self._pg.display.quit()
+
+
+def _wrap(text: str, chars: int) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, chars, break_long_words=True) or [""]
 
 
 def _fit(text: str, chars: int) -> str:

@@ -359,6 +359,7 @@ class Match:
     step_rate = 30  # env steps per second (the game's decision rate)
     controls: tuple[tuple[str, str], ...] = ()
     opponent_label = "vs"  # how the HUD introduces the agent
+    counts_deaths = False  # the end screen shows deaths only for games played with lives (platformer, dungeon)
 
     def __init__(self, setup: MatchSetup) -> None:
         self.setup = setup
@@ -490,6 +491,7 @@ class PlatformerMatch(Match):
 
     game = "platformer"
     title = "Platformer race"
+    counts_deaths = True
     controls = (("Left/Right or A/D", "run"), ("Space/Up/W", "jump (hold: higher)"), ("P/Esc", "pause"),
                 ("R", "restart"), ("Q", "quit"))
 
@@ -760,6 +762,7 @@ class DungeonMatch(Match):
     game = "dungeon"
     title = "Dungeon"
     opponent_label = "helper:"
+    counts_deaths = True
     controls = (("Arrows/WASD", "move"), ("Space", "sword"), ("Tab", "agent takes over / give back"),
                 ("P/Esc", "pause"), ("R", "restart"), ("Q", "quit"))
 

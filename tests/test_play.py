@@ -757,3 +757,27 @@ def test_the_last_frame_of_a_match_stays_up_before_the_end_screen(db):
     report = _run("snake", db, [("over", 0, "press", "q")], exit_on_end=False, opponent="random")
     assert report.quit_reason == "quit key" and len(report.results) == 1
     assert _sessions(db)[-1][0].outcome == report.results[0].outcome
+
+
+def test_screens_fit_long_text_and_say_only_what_applies(db, tmp_path):
+    from games.app import TITLE_VALUE_CHARS, ArcadeApp, _fit, _wrap
+
+    long_path = str(tmp_path / ("very-long-folder-name-" * 6) / "best_model.zip")
+    assert len(_fit(long_path, TITLE_VALUE_CHARS)) == TITLE_VALUE_CHARS
+    assert _fit(long_path, TITLE_VALUE_CHARS).endswith("best_model.zip")
+    note = ("--level generated is not served yet (the level generator / recommender is not trained in this "
+            "build): playing the shipped levels")
+    assert " ".join(_wrap(note, 70)) == note and all(len(line) <= 70 for line in _wrap(note, 70))
+    # watching: no player controls in the footer; Pong's end screen shows no deaths, the platformer's does
+    watching = ArcadeApp(AppConfig(game="pong", watch=("random", "random"), title_screen=False, db=db))
+    watching._start_match()
+    assert "paddle" not in watching._match_footer() and "pause" in watching._match_footer()
+    watching.last_result = watching.match.result()
+    assert "deaths" not in watching._end_score_line()
+    watching.close()
+    playing = ArcadeApp(AppConfig(game="platformer", title_screen=False, db=db, opponent="random"))
+    playing._start_match()
+    assert "run" in playing._match_footer()
+    playing.last_result = playing.match.result()
+    assert "deaths 0" in playing._end_score_line()
+    playing.close()
