@@ -464,7 +464,7 @@ class ArcadeApp:
         surf.fill((30, 30, 44), (0, 0, w, HUD_H))
         self._text(surf, m.score_text(), (12, 6), 30, FG)
         elo = f" (Elo {m.opponent_elo:.0f})" if m.opponent_elo is not None else ""
-        agent_ms = max((a.mean_ms for a in m.agents), default=0.0)
+        agent_ms = max((a.typical_ms for a in m.agents), default=0.0)
         vs = "watching " if m.watch else f"{m.opponent_label} "
         line = f"{vs}{m.opponent_name}{elo}   agent {agent_ms:.3f} ms   {m.status_text()}"
         self._text(surf, line, (12, 34), 22, DIM)

@@ -109,6 +109,7 @@ class TimedAgent:
         self.total_ms = 0.0
         self.max_ms = 0.0
         self.last_ms = 0.0
+        self._recent: deque[float] = deque(maxlen=60)  # the last calls' times, for what the HUD shows
         self._last_action = default_action
         self._thread: threading.Thread | None = None
         self._pending: tuple[Any, dict] | None = None
@@ -118,6 +119,12 @@ class TimedAgent:
     @property
     def mean_ms(self) -> float:
         return self.total_ms / self.calls if self.calls else 0.0
+
+    @property
+    def typical_ms(self) -> float:
+        """The median of the last 60 calls: a solver's one long plan at the start does not stick to the HUD as
+        the mean's would."""
+        return float(np.median(self._recent)) if self._recent else 0.0
 
     @property
     def threaded(self) -> bool:
@@ -130,6 +137,7 @@ class TimedAgent:
         self.calls += 1
         self.total_ms += ms
         self.last_ms = ms
+        self._recent.append(ms)
         self.max_ms = max(self.max_ms, ms)
         return action
 

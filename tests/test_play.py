@@ -781,3 +781,19 @@ def test_screens_fit_long_text_and_say_only_what_applies(db, tmp_path):
     playing.last_result = playing.match.result()
     assert "deaths 0" in playing._end_score_line()
     playing.close()
+
+
+def test_the_hud_shows_an_agents_typical_call_time_not_one_long_plan():
+    class Planner:
+        name = "planner"
+        calls = 0
+
+        def act(self, obs, info):
+            self.calls += 1
+            time.sleep(0.2 if self.calls == 1 else 0.0)  # plans once, then follows its plan
+            return 0
+
+    agent = TimedAgent(Planner(), realtime=False)
+    for _ in range(20):
+        agent.act(np.zeros(2), {})
+    assert agent.mean_ms > 9 and agent.typical_ms < 2
