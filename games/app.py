@@ -102,6 +102,7 @@ class AppReport:
     match_seconds: float = 0.0
     slowest_match_frame_ms: float = 0.0
     match_frame_ms: list[float] = field(default_factory=list)  # the last 10,000 match frames' times
+    loading_hints: list[str] = field(default_factory=list)  # what the "loading ..." screen said before matches
     final_frames: int = 0  # frames that showed a finished match's last frame before its end screen
 
     def frame_ms_percentile(self, q: float) -> float:
@@ -274,6 +275,7 @@ class ArcadeApp:
         setup = MatchSetup(opponent=self.opponent, level=None if self.level == "shipped" else self.level,
                            seed=self._match_seed(), points_to_win=self.config.points_to_win, watch=self.config.watch,
                            realtime=not self.config.fast)
+        self._show_loading(setup)
         try:
             self.match = make_match(self.game, setup)
         except Exception as exc:  # a missing game, an agent that will not load, a bad level
@@ -291,6 +293,21 @@ class ArcadeApp:
         self._ready = (0.0 if self.config.fast else 3.0) if ready is None else float(ready)
         self._start_session()
         self._set_screen("match")
+
+    def _show_loading(self, setup: MatchSetup) -> None:
+        """Say what is loading before a model (a second or two) or a level set is read, so the window does not
+        just freeze."""
+        specs = setup.watch or (setup.opponent,)
+        slow = [spec for spec in specs if spec not in ("bot", "random") and Path(spec).expanduser().exists()]
+        if self._display is None or not (slow or setup.level):
+            return
+        text = f"loading {', '.join(Path(s).name for s in slow) or 'the levels'} ..."
+        self.report.loading_hints.append(text)
+        surf = self._display
+        surf.fill(BG)
+        w, h = surf.get_size()
+        self._text(surf, _fit(text, 60), (w // 2, h // 2), 40, ACCENT, "center")
+        self._pg.display.flip()
 
     def _match_seed(self) -> int | None:
         """``--seed`` for the first match, then a new seed derived from it for each one after (play again,

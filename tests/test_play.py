@@ -797,3 +797,11 @@ def test_the_hud_shows_an_agents_typical_call_time_not_one_long_plan():
     for _ in range(20):
         agent.act(np.zeros(2), {})
     assert agent.mean_ms > 9 and agent.typical_ms < 2
+
+
+def test_a_loading_screen_shows_while_a_model_loads(db, tmp_path):
+    model = _tiny_pong_model(tmp_path)
+    report = _run("pong", db, [("match", 2, "press", "q")], opponent=str(model))
+    assert report.loading_hints == ["loading tiny_pong.zip ..."]
+    report = _run("pong", db, [("match", 2, "press", "q")], opponent="random")
+    assert report.loading_hints == []  # a bot starts at once: no screen flashes by
