@@ -9,6 +9,7 @@ step for step. ``mix64`` is SplitMix64's finaliser; ``key_from_seed`` maps a use
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 _MASK = (1 << 64) - 1
 _GAMMA = 0x9E3779B97F4A7C15
@@ -65,3 +66,32 @@ def integers(key: int, counter: int, n: int) -> int:
 
 def integers_array(keys: np.ndarray, counters: np.ndarray, n: int | np.ndarray) -> np.ndarray:
     return (draw_array(keys, counters) % np.asarray(n, dtype=np.uint64)).astype(np.int64)
+
+
+# --- the same draws inside numba-compiled rules cores (uint64 arithmetic wraps like ``mix64``) ------------------
+_U_GAMMA = np.uint64(_GAMMA)
+_U_M1 = np.uint64(_M1)
+_U_M2 = np.uint64(_M2)
+_U30, _U27, _U31, _U11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+_INV_2_53 = 1.0 / (1 << 53)
+
+
+@njit(cache=True)
+def mix64_nb(x: np.uint64) -> np.uint64:
+    """``mix64`` for compiled code (``x`` a uint64)."""
+    z = x + _U_GAMMA
+    z = (z ^ (z >> _U30)) * _U_M1
+    z = (z ^ (z >> _U27)) * _U_M2
+    return z ^ (z >> _U31)
+
+
+@njit(cache=True)
+def uniform_nb(key: np.uint64, counter: np.uint64) -> float:
+    """``uniform`` for compiled code: the same float for the same (key, counter)."""
+    return float(mix64_nb(key ^ mix64_nb(counter)) >> _U11) * _INV_2_53
+
+
+@njit(cache=True)
+def integers_nb(key: np.uint64, counter: np.uint64, n: np.uint64) -> int:
+    """``integers`` for compiled code (``n`` a uint64)."""
+    return int(mix64_nb(key ^ mix64_nb(counter)) % n)
