@@ -4,13 +4,10 @@ The envs layer is the bottom of the house, so a spec names the objects of upper 
 ``agents``, the app's match adapter in ``games``) by ``"module:attribute"`` strings, as Gymnasium's entry points do;
 the layer that uses one imports it (:func:`load_object`). Nothing here imports a game, pygame or an RL library.
 
-Who reads it: ``envs`` registers its Gymnasium ids from :data:`SPECS`; ``agents.loading`` builds its bot table from
-the specs; ``training`` takes default configs, self-play views and the episode-end contract from them; ``games``
-takes its game list, match adapters, level support, corpora and app env ids from them.
-
-Winner contract (every env, checked by ``tests/test_env_conformance.py``): the ``info`` of the step that ends an
-episode carries ``is_success`` (did the learner win: Pong's match, the versus snake outliving its rival, the
-platformer's goal, the dungeon's exit, a filled Snake board); two-player games also carry ``winner``.
+Who reads it: ``envs`` registers its Gymnasium ids from :data:`SPECS`; ``agents.loading`` builds its bot table and
+tells which game a model plays from the specs; ``training``'s demo takes Pong's default config; ``games`` takes
+its game list, match adapters, level support, corpora and app env ids from them. Not yet here: self-play views
+and one episode-end winner contract (``training.evaluate.episode_won`` still reads several info keys).
 """
 
 from __future__ import annotations
@@ -44,7 +41,6 @@ class EnvEntry:
     id: str
     entry_point: str
     vector_entry_point: str | None = None  # the batched VectorEnv over the same rules
-    parallel_entry_point: str | None = None  # the PettingZoo ParallelEnv view of a two-player game (self-play)
     max_episode_steps: int | None = None
 
 
@@ -65,7 +61,7 @@ class GameSpec:
     ``snake``); ``bot`` the name of the default scripted opponent (one of ``bots``); ``match`` the app's adapter;
     ``corpus`` the VGLC game folder ``--level corpus`` reads, for games that take levels (``levels``).
     ``configs`` maps a config name to its YAML under ``configs/`` (``default`` is what ``arcadelab train GAME``
-    would start from). ``sounds`` lists the effects the game's match plays (``games.sound.EFFECTS`` keys).
+    would start from; ``arcadelab demo`` trains Pong's).
     """
 
     name: str
@@ -77,18 +73,7 @@ class GameSpec:
     match: str
     levels: bool = False
     corpus: str | None = None
-    sounds: tuple[str, ...] = ()
     configs: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def env_ids(self) -> tuple[str, ...]:
-        return tuple(e.id for e in self.envs)
-
-    def env(self, env_id: str) -> EnvEntry:
-        for entry in self.envs:
-            if entry.id == env_id:
-                return entry
-        raise KeyError(f"{self.name} has no env {env_id!r}; its envs: {', '.join(self.env_ids)}")
 
     def config_path(self, name: str = "default") -> Path:
         try:
@@ -106,18 +91,12 @@ SPECS: tuple[GameSpec, ...] = (
         name="pong",
         title="Pong",
         envs=(
-            EnvEntry(
-                "ArcadeLab/Pong-v0",
-                "envs.pong:PongEnv",
-                vector_entry_point="envs.pong:PongVectorEnv",
-                parallel_entry_point="envs.pong:PongParallelEnv",
-            ),
+            EnvEntry("ArcadeLab/Pong-v0", "envs.pong:PongEnv", vector_entry_point="envs.pong:PongVectorEnv"),
         ),
         play_env_id="ArcadeLab/Pong-v0",
         bots=(BotEntry("pong-tracker", "agents.pong_bot:PongTrackerBot", "ArcadeLab/Pong-v0"),),
         bot="pong-tracker",
         match="games.matches:PongMatch",
-        sounds=("hit", "wall", "point", "lose_point", "win", "lose"),
         configs={"default": "pong/ppo.yaml", "selfplay": "pong/ppo_selfplay.yaml"},
     ),
     GameSpec(
@@ -125,17 +104,12 @@ SPECS: tuple[GameSpec, ...] = (
         title="Snake",
         envs=(
             EnvEntry("ArcadeLab/Snake-v0", "envs.snake:SnakeEnv", vector_entry_point="envs.snake:SnakeVectorEnv"),
-            EnvEntry(
-                "ArcadeLab/SnakeVersus-v0",
-                "envs.snake:SnakeVersusEnv",
-                parallel_entry_point="envs.snake:SnakeVersusParallelEnv",
-            ),
+            EnvEntry("ArcadeLab/SnakeVersus-v0", "envs.snake:SnakeVersusEnv"),
         ),
         play_env_id="ArcadeLab/SnakeVersus-v0",
         bots=(BotEntry("snake-greedy", "agents.snake_bot:SnakeGreedyBot", "ArcadeLab/Snake-v0"),),
         bot="snake-greedy",
         match="games.matches:SnakeMatch",
-        sounds=("eat", "death", "point", "win", "lose"),
         configs={"default": "snake/maskable_ppo.yaml"},
     ),
     GameSpec(
@@ -148,7 +122,6 @@ SPECS: tuple[GameSpec, ...] = (
         match="games.matches:PlatformerMatch",
         levels=True,
         corpus="Super Mario Bros",
-        sounds=("jump", "coin", "death", "lose_point", "win", "lose"),
         configs={"default": "platformer/ppo.yaml"},
     ),
     GameSpec(
@@ -161,7 +134,6 @@ SPECS: tuple[GameSpec, ...] = (
         match="games.matches:DungeonMatch",
         levels=True,
         corpus="The Legend of Zelda",
-        sounds=("coin", "hit", "death", "handover", "win", "lose"),
         configs={"default": "dungeon/maskable_ppo.yaml"},
     ),
 )

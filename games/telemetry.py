@@ -60,12 +60,6 @@ log = logging.getLogger(__name__)
 
 OUTCOMES = ("win", "loss", "draw", "quit", "killed")
 
-# Widths of the VARCHAR columns (the schema's, see the migrations): checked before writing so that SQLite, which
-# ignores them, and PostgreSQL or MySQL, which enforce them, accept and refuse the same values.
-TEXT_LIMITS = {
-    "player": 200, "game": 64, "level_id": 400, "opponent": 400, "quit_reason": 200, "level_source": 64,
-    "mode": 16, "kind": 64, "host": 255,
-}
 _CONNECT_TIMEOUT_S = 10  # an unreachable PostgreSQL host fails in seconds, not after the OS's TCP timeout
 _MIGRATION_LOCK = 0x41524341  # "ARCA": the PostgreSQL advisory lock key that serializes schema migrations
 _BUSY_TIMEOUT_S = 5.0
@@ -149,6 +143,12 @@ EVENTS = sa.Table(
     sa.Column("payload", sa.Text, nullable=False),
 )
 SCHEMA = sa.Table("schema_version", _METADATA, sa.Column("version", sa.Integer, nullable=False))
+# Widths of the VARCHAR columns, checked before writing so that SQLite, which ignores them, and PostgreSQL or
+# MySQL, which enforce them, accept and refuse the same values.
+TEXT_LIMITS: dict[str, int] = {
+    c.name: c.type.length for c in (*SESSIONS.columns, *EVENTS.columns)
+    if isinstance(c.type, sa.String) and not isinstance(c.type, sa.Text) and c.type.length
+}
 _SESSION_COLUMNS = ", ".join(c.name for c in SESSIONS.columns)
 _RECORD_COLUMNS = [c for c in SESSIONS.columns if c.name not in ("host", "pid")]  # what a SessionRecord holds
 

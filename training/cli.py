@@ -241,7 +241,9 @@ def demo_command(
     """Train a Pong agent with SB3 for a few minutes, evaluate it against the bot, say how to watch and play it."""
     _headless()
     _setup_logging(False)
-    config_path = Path(__file__).resolve().parents[1] / "configs" / "pong" / "ppo.yaml"
+    from envs.spec import get_spec
+
+    config_path = get_spec("pong").config_path()
     try:
         from training.config import load_config
         from training.evaluate import evaluate_agent, resolve_target

@@ -16,7 +16,7 @@ from envs.checks import check_finite, check_int, check_unit
 from envs.pong import core
 from envs.pong.core import EVENTS, N_FEATURES, OBS_TYPES, OPPONENTS, PIX_H, PIX_W
 from envs.pong.game import PongGame
-from envs.pong.render import PongRenderer
+from envs.pong.render import PongRenderer, PongRendering
 
 _OPP_MODES = {"tracker": core.OPP_TRACKER, "random": core.OPP_RANDOM, "agent": core.OPP_GIVEN}
 
@@ -60,7 +60,7 @@ def check_action(action: Any, space: spaces.Discrete, who: str = "action") -> in
     raise ValueError(f"invalid {who} {action!r}: expected an int in {space}")
 
 
-class PongEnv(gym.Env):
+class PongEnv(PongRendering, gym.Env):
     """Pong against a built-in or given opponent; the learner plays the left paddle.
 
     ## Description
@@ -197,31 +197,6 @@ class PongEnv(gym.Env):
             obs = self._game.pixel_obs(np.empty(self.observation_space.shape, dtype=np.uint8), "left")
         return obs, reward, terminated, truncated, info
 
-    def render(self):
-        if self.render_mode is None:
-            gym.logger.warn("render() called with render_mode=None; pass render_mode='rgb_array' or 'human'.")
-            return None
-        if self.render_mode == "rgb_array":
-            return self._get_renderer().rgb(self._game)
-        self._render_frame()
-        return None
-
-    def draw_surface(self) -> Any:
-        """The current frame as a pygame ``Surface`` (320 x 240): the env's own off-screen surface, redrawn now,
-        not a copy (blit or copy it before the next step). For apps that show the game in their own window;
-        works in any ``render_mode``."""
-        return self._get_renderer().draw(self._game)
-
-    def close(self) -> None:
-        if self._renderer is not None:
-            self._renderer.close()
-            self._renderer = None
-
-    def __getstate__(self) -> dict:
-        state = self.__dict__.copy()
-        state["_renderer"] = None
-        return state
-
     # --- helpers ---------------------------------------------------------------------------------------------
     def _obs(self, seat: str = "left") -> np.ndarray:
         out = np.empty(self.observation_space.shape, dtype=self.observation_space.dtype)
@@ -232,10 +207,3 @@ class PongEnv(gym.Env):
     def _opponent_obs(self) -> np.ndarray:
         return self._obs("right")
 
-    def _get_renderer(self) -> PongRenderer:
-        if self._renderer is None:
-            self._renderer = PongRenderer("ArcadeLab Pong", self.metadata["render_fps"])
-        return self._renderer
-
-    def _render_frame(self) -> None:
-        self._get_renderer().show(self._game)

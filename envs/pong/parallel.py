@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 from pettingzoo import ParallelEnv
@@ -13,10 +12,10 @@ from envs.pong import core
 from envs.pong.core import EVENTS, N_FEATURES
 from envs.pong.env import check_action, check_common, pixel_space, vector_space
 from envs.pong.game import PongGame
-from envs.pong.render import PongRenderer
+from envs.pong.render import PongRenderer, PongRendering
 
 
-class PongParallelEnv(ParallelEnv):
+class PongParallelEnv(PongRendering, ParallelEnv):
     """Two-player Pong as a PettingZoo ``ParallelEnv``: agents ``"left"`` and ``"right"``.
 
     Same rules (the compiled core, through ``PongGame``), arguments and observations as ``PongEnv``, minus the opponent: both seats are
@@ -80,7 +79,7 @@ class PongParallelEnv(ParallelEnv):
         game.new_episode()
         self.agents = self.possible_agents[:]
         if self.render_mode == "human":
-            self._get_renderer().show(game)
+            self._render_frame()
         infos = {"left": {"score": (0, 0), "events": ()}, "right": {"score": (0, 0), "events": ()}}
         return self._observations(), infos
 
@@ -115,42 +114,13 @@ class PongParallelEnv(ParallelEnv):
         if terminated or truncated:
             self.agents = []
         if self.render_mode == "human":
-            self._get_renderer().show(game)
+            self._render_frame()
         return obs, rewards, terms, truncs, infos
-
-    def render(self):
-        if self.render_mode is None:
-            gym.logger.warn("render() called with render_mode=None")
-            return None
-        if self.render_mode == "rgb_array":
-            return self._get_renderer().rgb(self._game)
-        self._get_renderer().show(self._game)
-        return None
-
-    def draw_surface(self) -> Any:
-        """The current frame (the left player's view, 320 x 240) as a pygame ``Surface``: the env's own off-screen
-        surface, redrawn now, not a copy (blit or copy it before the next step). Works in any ``render_mode``."""
-        return self._get_renderer().draw(self._game)
-
-    def close(self) -> None:
-        if self._renderer is not None:
-            self._renderer.close()
-            self._renderer = None
 
     def state(self) -> np.ndarray:
         return self._game.vector_obs(np.zeros(N_FEATURES, dtype=np.float32), "left")
-
-    def __getstate__(self) -> dict:
-        state = self.__dict__.copy()
-        state["_renderer"] = None
-        return state
 
     def _observations(self) -> dict[str, np.ndarray]:
         game, space = self._game, self._obs_space
         observe = game.vector_obs if self.obs_type == "vector" else game.pixel_obs
         return {seat: observe(np.empty(space.shape, dtype=space.dtype), seat) for seat in ("left", "right")}
-
-    def _get_renderer(self) -> PongRenderer:
-        if self._renderer is None:
-            self._renderer = PongRenderer("ArcadeLab Pong", self.metadata["render_fps"])
-        return self._renderer

@@ -76,3 +76,48 @@ class PongRenderer:
 
     def close(self) -> None:
         self.window.close()
+
+
+class PongRendering:
+    """What PongEnv and PongParallelEnv share around their one ``PongGame`` (``_game``): ``render``,
+    ``draw_surface``, ``close`` and pickling, with the renderer (``_renderer``) built on first use."""
+
+    _game: PongGame
+    _renderer: PongRenderer | None
+    render_mode: str | None
+    metadata: dict[str, Any]
+
+    def render(self) -> np.ndarray | None:
+        if self.render_mode is None:
+            import gymnasium as gym
+
+            gym.logger.warn("render() called with render_mode=None; pass render_mode='rgb_array' or 'human'.")
+            return None
+        if self.render_mode == "rgb_array":
+            return self._get_renderer().rgb(self._game)
+        self._render_frame()
+        return None
+
+    def draw_surface(self) -> Any:
+        """The current frame (the left player's view, 320 x 240) as a pygame ``Surface``: the env's own off-screen
+        surface, redrawn now, not a copy (blit or copy it before the next step). For apps that show the game in
+        their own window; works in any ``render_mode``."""
+        return self._get_renderer().draw(self._game)
+
+    def close(self) -> None:
+        if self._renderer is not None:
+            self._renderer.close()
+            self._renderer = None
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state["_renderer"] = None
+        return state
+
+    def _get_renderer(self) -> PongRenderer:
+        if self._renderer is None:
+            self._renderer = PongRenderer("ArcadeLab Pong", self.metadata["render_fps"])
+        return self._renderer
+
+    def _render_frame(self) -> None:
+        self._get_renderer().show(self._game)
