@@ -76,7 +76,7 @@ _U30, _U27, _U31, _U11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(
 _INV_2_53 = 1.0 / (1 << 53)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def mix64_nb(x: np.uint64) -> np.uint64:
     """``mix64`` for compiled code (``x`` a uint64)."""
     z = x + _U_GAMMA
@@ -85,13 +85,13 @@ def mix64_nb(x: np.uint64) -> np.uint64:
     return z ^ (z >> _U31)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def uniform_nb(key: np.uint64, counter: np.uint64) -> float:
     """``uniform`` for compiled code: the same float for the same (key, counter)."""
     return float(mix64_nb(key ^ mix64_nb(counter)) >> _U11) * _INV_2_53
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def integers_nb(key: np.uint64, counter: np.uint64, n: np.uint64) -> int:
     """``integers`` for compiled code (``n`` a uint64)."""
     return int(mix64_nb(key ^ mix64_nb(counter)) % n)

@@ -10,6 +10,12 @@ Float determinism: every kernel does the float64 arithmetic of the original scal
 order (no fastmath: no reassociation or fused multiply-add), so trajectories are bit-identical to the recorded
 golden hashes (``tests/test_pong_golden.py``) and trained models stay valid.
 
+Speed (``benchmarks/env_throughput.py``): the per-row helpers are ``inline="always"``, so numba inlines them into
+the loop at IR level, and the entry kernels that Python calls are compiled with ``_nrt=False``. Inlined calls
+that take arrays otherwise increment and decrement the arrays' reference counts (two atomic instructions per array
+per call), which cost more than Pong's rules themselves; no kernel here allocates, so none needs the runtime.
+The ring buffer of the tracker wraps with a compare rather than ``%`` (a 64-bit division per use).
+
 Court units: the court is ``COURT_W x COURT_H`` = 1.0 x 0.75, ``y`` grows downwards (screen convention), one
 step is 1/60 s. Velocities are in court units per step.
 """
@@ -111,32 +117,29 @@ class PongState:
 
 
 # --- random draws --------------------------------------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _uniform(rng: np.ndarray, r: int) -> float:
     u = uniform_nb(rng[r, KEY], rng[r, COUNTER])
     rng[r, COUNTER] += _U1
     return u
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _integer3(rng: np.ndarray, r: int) -> int:
     i = integers_nb(rng[r, KEY], rng[r, COUNTER], _U3)
     rng[r, COUNTER] += _U1
     return i
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _direction(action: int) -> float:
-    """Action -> paddle direction: 0 stay, 1 up (-1), 2 down (+1)."""
-    if action == 1:
-        return -1.0
-    if action == 2:
-        return 1.0
-    return 0.0
+    """Action -> paddle direction: 0 stay, 1 up (-1), 2 down (+1); branch-free (actions are random early in
+    training, so branches on them mispredict)."""
+    return np.float64(action == 2) - np.float64(action == 1)
 
 
 # --- the rules -----------------------------------------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def serve_row(f: np.ndarray, rng: np.ndarray, r: int) -> None:
     """Serve from the centre: three draws (direction, angle, the tracker's next aim)."""
     u_dir = _uniform(rng, r)
@@ -151,7 +154,7 @@ def serve_row(f: np.ndarray, rng: np.ndarray, r: int) -> None:
     f[r, VX] = -vx if u_dir < 0.5 else vx
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def reset_row(f: np.ndarray, iv: np.ndarray, rng: np.ndarray, hist: np.ndarray, r: int) -> None:
     """Start a new episode on row ``r`` (its random stream continues) and fill the tracker's history."""
     iv[r, SCORE_L] = 0
@@ -167,13 +170,13 @@ def reset_row(f: np.ndarray, iv: np.ndarray, rng: np.ndarray, hist: np.ndarray, 
     hist[r, :] = f[r, BY]
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def reset_rows(f: np.ndarray, iv: np.ndarray, rng: np.ndarray, hist: np.ndarray, rows: np.ndarray) -> None:
     for r in rows:
         reset_row(f, iv, rng, hist, r)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def physics_row(f: np.ndarray, iv: np.ndarray, rng: np.ndarray, r: int, a_left: int, a_right: int) -> int:
     """One step of row ``r``: paddles, ball, walls, swept paddle hits, points and serves; returns the event bits.
 
@@ -243,11 +246,13 @@ def physics_row(f: np.ndarray, iv: np.ndarray, rng: np.ndarray, r: int, a_left: 
 
 
 # --- the tracker opponent --------------------------------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def tracker_action(hist: np.ndarray, iv: np.ndarray, r: int, paddle_y: float, aim_offset: float) -> int:
     """0 stay, 1 up, 2 down: towards the delayed ball ``y`` plus ``aim_offset`` (court units)."""
-    n = hist.shape[1]
-    diff = (hist[r, (iv[r, HPOS] + 1) % n] + aim_offset) - paddle_y
+    pos = iv[r, HPOS] + 1
+    if pos == hist.shape[1]:  # a ring buffer; cheaper than Python-semantics ``%`` in compiled code
+        pos = 0
+    diff = (hist[r, pos] + aim_offset) - paddle_y
     if diff > DEAD:
         return 2
     if diff < -DEAD:
@@ -255,16 +260,18 @@ def tracker_action(hist: np.ndarray, iv: np.ndarray, r: int, paddle_y: float, ai
     return 0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def tracker_observe(hist: np.ndarray, iv: np.ndarray, r: int, ball_y: float) -> None:
     """Record the ball's ``y`` after a step."""
-    pos = (iv[r, HPOS] + 1) % hist.shape[1]
+    pos = iv[r, HPOS] + 1
+    if pos == hist.shape[1]:
+        pos = 0
     iv[r, HPOS] = pos
     hist[r, pos] = ball_y
 
 
 # --- one env step (rules + opponent + reward + episode end) ----------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def step_row(
     f: np.ndarray, iv: np.ndarray, rng: np.ndarray, hist: np.ndarray, r: int, action: int,
     opp_mode: int, opp_action: int, aim_scale: float, points_to_win: int, max_steps: int,
@@ -290,24 +297,24 @@ def step_row(
     return reward, terminated, truncated, ev
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def step_one(
     f: np.ndarray, iv: np.ndarray, rng: np.ndarray, hist: np.ndarray, action: int, opp_mode: int,
     opp_action: int, aim_scale: float, points_to_win: int, max_steps: int, hit_reward: float,
     loss_penalty: float, obs: np.ndarray, write_obs: bool,
 ) -> tuple[float, bool, bool, int, int, int]:  # fmt: skip
-    """``step_row`` on a one-row state, writing the left seat's vector observation into ``obs`` when asked; returns
+    """``step_row`` on a one-row state, writing the left seat's vector observation into ``obs`` ((1, 8)) when asked; returns
     (reward, terminated, truncated, event bits, left score, right score) so the env reads no array afterwards."""
     reward, terminated, truncated, ev = step_row(
         f, iv, rng, hist, 0, action, opp_mode, opp_action, aim_scale, points_to_win, max_steps, hit_reward,
         loss_penalty,
     )  # fmt: skip
     if write_obs:
-        vector_obs_row(f, 0, obs, 0)
+        vector_obs_row(f, 0, obs, 0, 0)
     return reward, terminated, truncated, ev, iv[0, SCORE_L], iv[0, SCORE_R]
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def step_batch(
     f: np.ndarray, iv: np.ndarray, rng: np.ndarray, hist: np.ndarray, actions: np.ndarray, pending: np.ndarray,
     opp_mode: int, aim_scale: float, points_to_win: int, max_steps: int, hit_reward: float, loss_penalty: float,
@@ -337,41 +344,43 @@ def step_batch(
         n_term += term
         score[r, 0] = iv[r, SCORE_L]
         score[r, 1] = iv[r, SCORE_R]
-        vector_obs_row(f, r, obs[r], 0)
+        vector_obs_row(f, r, obs, r, 0)
     return n_term
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def write_outputs(f: np.ndarray, iv: np.ndarray, obs: np.ndarray, score: np.ndarray) -> None:
     """Every row's observation (left seat) and score."""
     for r in range(f.shape[0]):
         score[r, 0] = iv[r, SCORE_L]
         score[r, 1] = iv[r, SCORE_R]
-        vector_obs_row(f, r, obs[r], 0)
+        vector_obs_row(f, r, obs, r, 0)
 
 
 # --- observations --------------------------------------------------------------------------------------------
-@njit(cache=True)
-def vector_obs_row(f: np.ndarray, r: int, out: np.ndarray, seat: int) -> None:
-    """The 8 features of row ``r`` seen from ``seat`` (0 left, 1 right: mirrored) into ``out`` (float32)."""
+@njit(cache=True, inline="always")
+def vector_obs_row(f: np.ndarray, r: int, out: np.ndarray, o: int, seat: int) -> None:
+    """The 8 features of row ``r`` seen from ``seat`` (0 left, 1 right: mirrored) into row ``o`` of ``out``
+    ((rows, 8) float32). Indexing ``out`` by row rather than passing the view ``out[o]`` keeps the batched loop
+    free of view objects, whose reference counting would cost more than the features themselves."""
     if seat == 0:
-        out[0] = f[r, BX] * INV_W
-        out[1] = f[r, BY] * INV_H
-        out[2] = f[r, VX] * INV_V
-        out[3] = f[r, VY] * INV_V
-        out[4] = f[r, PL] * INV_H
-        out[5] = f[r, PR] * INV_H
-        out[6] = f[r, DL]
-        out[7] = f[r, DR]
+        out[o, 0] = f[r, BX] * INV_W
+        out[o, 1] = f[r, BY] * INV_H
+        out[o, 2] = f[r, VX] * INV_V
+        out[o, 3] = f[r, VY] * INV_V
+        out[o, 4] = f[r, PL] * INV_H
+        out[o, 5] = f[r, PR] * INV_H
+        out[o, 6] = f[r, DL]
+        out[o, 7] = f[r, DR]
     else:
-        out[0] = 1.0 - f[r, BX] * INV_W
-        out[1] = f[r, BY] * INV_H
-        out[2] = -(f[r, VX] * INV_V)
-        out[3] = f[r, VY] * INV_V
-        out[4] = f[r, PR] * INV_H
-        out[5] = f[r, PL] * INV_H
-        out[6] = f[r, DR]
-        out[7] = f[r, DL]
+        out[o, 0] = 1.0 - f[r, BX] * INV_W
+        out[o, 1] = f[r, BY] * INV_H
+        out[o, 2] = -(f[r, VX] * INV_V)
+        out[o, 3] = f[r, VY] * INV_V
+        out[o, 4] = f[r, PR] * INV_H
+        out[o, 5] = f[r, PL] * INV_H
+        out[o, 6] = f[r, DR]
+        out[o, 7] = f[r, DL]
 
 
 @njit(cache=True)

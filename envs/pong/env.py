@@ -181,11 +181,12 @@ class PongEnv(PongRendering, gym.Env):
         if self._opp_mode == core.OPP_GIVEN:
             a_r = check_action(self.opponent.act(self._opponent_obs(), self._opp_info), self.action_space,
                                "opponent action")  # fmt: skip
-        obs = np.empty(N_FEATURES, dtype=np.float32)
+        obs = np.empty((1, N_FEATURES), dtype=np.float32)
         reward, terminated, truncated, ev, score_l, score_r = core.step_one(
             s.f, s.iv, s.rng, s.hist, a, self._opp_mode, a_r, self._aim_scale, self.points_to_win,
             self.max_steps, self.hit_reward, self.loss_penalty, obs, self._vector,
         )  # fmt: skip
+        obs = obs[0]
         info: dict[str, Any] = {"score": (score_l, score_r), "events": EVENTS[ev]}
         if terminated or truncated:
             info["winner"] = ("left" if score_l > score_r else "right") if terminated else None

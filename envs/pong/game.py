@@ -121,7 +121,7 @@ class PongGame:
 
     def vector_obs(self, out: np.ndarray, seat: str) -> np.ndarray:
         """Fill ``out`` with the 8 features seen from ``seat`` ("left" or "right", mirrored) and return it."""
-        core.vector_obs_row(self.state.f, 0, out, 0 if seat == "left" else 1)
+        core.vector_obs_row(self.state.f, 0, out.reshape(1, -1), 0, 0 if seat == "left" else 1)
         return out
 
     def pixel_obs(self, out: np.ndarray, seat: str) -> np.ndarray:
