@@ -6,8 +6,8 @@ the layer that uses one imports it (:func:`load_object`). Nothing here imports a
 
 Who reads it: ``envs`` registers its Gymnasium ids from :data:`SPECS`; ``agents.loading`` builds its bot table and
 tells which game a model plays from the specs; ``training``'s demo takes Pong's default config; ``games`` takes
-its game list, match adapters, level support, corpora and app env ids from them. Not yet here: self-play views
-and one episode-end winner contract (``training.evaluate.episode_won`` still reads several info keys).
+its game list, match adapters, level support, corpora and app env ids from them; RLlib self-play trains any env
+whose entry names a two-player view (``parallel_entry_point``).
 """
 
 from __future__ import annotations
@@ -25,10 +25,12 @@ __all__ = [
     "UnknownGameError",
     "bot_entries",
     "env_entries",
+    "env_entry",
     "game_names",
     "get_spec",
     "load_object",
     "spec_for_env",
+    "two_player_env_ids",
 ]
 
 CONFIG_ROOT = Path(__file__).resolve().parent.parent / "configs"
@@ -42,6 +44,8 @@ class EnvEntry:
     entry_point: str
     vector_entry_point: str | None = None  # the batched VectorEnv over the same rules
     max_episode_steps: int | None = None
+    # the PettingZoo ParallelEnv of the same game for two learners (what self-play trains on), if it has one
+    parallel_entry_point: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,12 @@ SPECS: tuple[GameSpec, ...] = (
         name="pong",
         title="Pong",
         envs=(
-            EnvEntry("ArcadeLab/Pong-v0", "envs.pong:PongEnv", vector_entry_point="envs.pong:PongVectorEnv"),
+            EnvEntry(
+                "ArcadeLab/Pong-v0",
+                "envs.pong:PongEnv",
+                vector_entry_point="envs.pong:PongVectorEnv",
+                parallel_entry_point="envs.pong:PongParallelEnv",
+            ),
         ),
         play_env_id="ArcadeLab/Pong-v0",
         bots=(BotEntry("pong-tracker", "agents.pong_bot:PongTrackerBot", "ArcadeLab/Pong-v0"),),
@@ -104,7 +113,11 @@ SPECS: tuple[GameSpec, ...] = (
         title="Snake",
         envs=(
             EnvEntry("ArcadeLab/Snake-v0", "envs.snake:SnakeEnv", vector_entry_point="envs.snake:SnakeVectorEnv"),
-            EnvEntry("ArcadeLab/SnakeVersus-v0", "envs.snake:SnakeVersusEnv"),
+            EnvEntry(
+                "ArcadeLab/SnakeVersus-v0",
+                "envs.snake:SnakeVersusEnv",
+                parallel_entry_point="envs.snake:SnakeVersusParallelEnv",
+            ),
         ),
         play_env_id="ArcadeLab/SnakeVersus-v0",
         bots=(BotEntry("snake-greedy", "agents.snake_bot:SnakeGreedyBot", "ArcadeLab/Snake-v0"),),
@@ -162,6 +175,16 @@ def spec_for_env(env_id: str) -> GameSpec | None:
 
 def env_entries() -> tuple[EnvEntry, ...]:
     return tuple(entry for spec in SPECS for entry in spec.envs)
+
+
+def env_entry(env_id: str) -> EnvEntry | None:
+    """The spec's entry of ``env_id``, or None for an env no spec declares."""
+    return next((entry for entry in env_entries() if entry.id == env_id), None)
+
+
+def two_player_env_ids() -> tuple[str, ...]:
+    """Env ids with a two-learner (PettingZoo) view: what self-play can train."""
+    return tuple(entry.id for entry in env_entries() if entry.parallel_entry_point)
 
 
 def bot_entries() -> tuple[BotEntry, ...]:

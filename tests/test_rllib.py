@@ -342,7 +342,7 @@ def test_self_play_settings_and_replaced_option_refused(tmp_path):
 def test_self_play_score_of_main_from_the_episode(winner, score):
     from ray.rllib.env.multi_agent_episode import MultiAgentEpisode
 
-    episode = MultiAgentEpisode(agent_to_module_mapping_fn=rllib_backend.agent_to_module)
+    episode = MultiAgentEpisode(agent_to_module_mapping_fn=rllib_backend.policy_mapping(("left", "right")))
     obs = {"left": np.zeros(8, np.float32), "right": np.zeros(8, np.float32)}
     episode.add_env_reset(observations=obs, infos={"left": {}, "right": {}})
     sides = {episode.module_for(agent): agent for agent in ("left", "right")}

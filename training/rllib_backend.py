@@ -10,7 +10,8 @@ One entry point, :func:`train`, called by ``arcadelab train --backend rllib``. I
 - writes namespaced TensorBoard scalars (``rollout/``, ``time/``, ``train/``, ``selfplay/``) to
   ``run_dir/tensorboard``;
 - resumes from the newest checkpoint with ``resume=True``, the env-step counter carrying on;
-- with ``self_play=True`` on Pong, trains a "main" policy against a frozen "opponent" on the PettingZoo view of
+- with ``self_play=True`` on a game with a two-player view (its spec's ``parallel_entry_point``: Pong,
+  SnakeVersus), trains a "main" policy against a frozen "opponent" on the PettingZoo view of
   the game, with the self-play semantics of the SB3 backend (:mod:`training.selfplay`): a pool of "main"'s past
   snapshots (``selfplay.window``, saved every ``save_every_steps``), the opponent swapped every
   ``swap_every_steps`` for the latest "main" (probability ``play_against_latest_ratio``) or a pool snapshot,
@@ -53,7 +54,6 @@ CHECKPOINT_PREFIX = artifacts.RLLIB_CHECKPOINT_PREFIX
 FINAL_NAME = artifacts.RLLIB_FINAL
 METADATA_FILE = artifacts.RLLIB_METADATA_FILE
 METADATA_FORMAT = 1
-SELF_PLAY_ENV = "ArcadeLab/Pong-v0"
 MAIN_POLICY = "main"
 OPPONENT_POLICY = "opponent"
 DEFAULT_POLICY = "default_policy"
@@ -227,20 +227,63 @@ def _action_mask_wrapper_class() -> type:
     return ActionMaskDictObservation
 
 
-def make_pong_parallel_env(env_config: dict[str, Any]) -> Any:
-    """The PettingZoo view of Pong (agents "left" and "right"), wrapped for RLlib's multi-agent API."""
+def parallel_env_class(env_id: str) -> type:
+    """The two-learner PettingZoo view the game spec names for ``env_id``; ``ValueError`` for a game without one."""
+    from envs.spec import env_entry, load_object, two_player_env_ids
+
+    entry = env_entry(env_id)
+    if entry is None or entry.parallel_entry_point is None:
+        raise ValueError(
+            f"self_play needs a two-player game; {env_id} has no two-player view "
+            f"(self_play trains {', '.join(two_player_env_ids())})"
+        )
+    return load_object(entry.parallel_entry_point)
+
+
+def _adapted_parallel_class() -> type:
+    from pettingzoo.utils.wrappers import BaseParallelWrapper
+
+    class AdaptedObservations(BaseParallelWrapper):
+        """Each agent's observation adapted for RLlib's default models (``agents.obs_adapters``), as
+        ``make_single_env`` does for one player: Snake's uint8 planes become a float32 vector, say."""
+
+        def __init__(self, env: Any) -> None:
+            super().__init__(env)
+            self._adapters = {a: obs_adapter(env.observation_space(a)) for a in env.possible_agents}
+
+        def observation_space(self, agent: Any) -> Any:
+            return adapted_space(self.env.observation_space(agent), self._adapters[agent])
+
+        def _adapt(self, observations: dict) -> dict:
+            return {a: adapt_obs(o, self._adapters[a]) for a, o in observations.items()}
+
+        def reset(self, seed: int | None = None, options: dict | None = None):
+            observations, infos = self.env.reset(seed=seed, options=options)
+            return self._adapt(observations), infos
+
+        def step(self, actions: dict):
+            observations, rewards, terminations, truncations, infos = self.env.step(actions)
+            return self._adapt(observations), rewards, terminations, truncations, infos
+
+    return AdaptedObservations
+
+
+def make_parallel_env(env_id: str, env_config: dict[str, Any]) -> Any:
+    """The game's PettingZoo view (Pong's "left"/"right", SnakeVersus' "snake_0"/"snake_1") with adapted
+    observations, wrapped for RLlib's multi-agent API."""
     from ray.rllib.env.wrappers.pettingzoo_env import ParallelPettingZooEnv
 
-    from envs.pong import PongParallelEnv
+    import envs  # noqa: F401  (in the worker)
 
-    return ParallelPettingZooEnv(PongParallelEnv(**dict(env_config)))
+    env = parallel_env_class(env_id)(**dict(env_config))
+    return ParallelPettingZooEnv(_adapted_parallel_class()(env))
 
 
 def _creator(env_config: Any, *, env_id: str, self_play: bool, mask_actions: bool = False) -> Any:
     # EnvContext is a dict subclass that also carries worker_index etc.; the env gets only the user's kwargs.
     kwargs = dict(env_config)
     if self_play:
-        return make_pong_parallel_env(kwargs)
+        return make_parallel_env(env_id, kwargs)
     return make_single_env(env_id, kwargs, mask_actions=mask_actions)
 
 
@@ -260,10 +303,19 @@ def register(env_id: str, self_play: bool = False, mask_actions: bool = False) -
 # --------------------------------------------------------------------------------------------------------------
 
 
-def agent_to_module(agent_id: Any, episode: Any, **kwargs: Any) -> str:
-    """Per episode, "main" plays one side at random (by episode id) and "opponent" the other."""
-    main_side = "left" if zlib.crc32(str(episode.id_).encode()) % 2 == 0 else "right"
+def agent_to_module(agent_id: Any, episode: Any, agents: tuple[Any, ...] = (), **kwargs: Any) -> str:
+    """Per episode, "main" plays one of the game's two ``agents`` at random (by episode id), "opponent" the other.
+    RLlib gets it bound to the game's agents by :func:`policy_mapping`."""
+    main_side = agents[zlib.crc32(str(episode.id_).encode()) % 2]
     return MAIN_POLICY if agent_id == main_side else OPPONENT_POLICY
+
+
+def policy_mapping(agents: Any) -> Any:
+    """RLlib's ``policy_mapping_fn`` for a game whose two agents are ``agents`` (picklable, for the workers)."""
+    agents = tuple(agents)
+    if len(agents) != 2:
+        raise ValueError(f"self_play needs a game of two agents, not {list(agents)}")
+    return functools.partial(agent_to_module, agents=agents)
 
 
 #: Key (under the env runners' results) of the list of finished games' scores for "main" (1 / 0.5 / 0).
@@ -549,8 +601,10 @@ def build_config(
     self_play: bool,
     obs_space: Any = None,
     mask_actions: bool = False,
+    agents: tuple[Any, ...] = (),
 ) -> Any:
-    """The RLlib ``AlgorithmConfig`` for one run (new API stack); ``obs_space`` is the env's raw one."""
+    """The RLlib ``AlgorithmConfig`` for one run (new API stack); ``obs_space`` is the env's raw one; ``agents``
+    the two agents of a self-play game."""
     from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
 
     config = (
@@ -565,7 +619,7 @@ def build_config(
     if training_kwargs:
         config = config.training(**training_kwargs)
     model_config = backend_opts.get("model_config")
-    if not self_play and obs_space is not None:
+    if obs_space is not None:
         model_config = model_config_for(obs_space, model_config)
     if model_config:
         config = config.rl_module(model_config=DefaultModelConfig(**dict(model_config)))
@@ -581,7 +635,7 @@ def build_config(
         config = (
             config.multi_agent(
                 policies={MAIN_POLICY, OPPONENT_POLICY},
-                policy_mapping_fn=agent_to_module,
+                policy_mapping_fn=policy_mapping(agents),
                 policies_to_train=[MAIN_POLICY],
             )
             .rl_module(
@@ -618,7 +672,7 @@ def train(
 
     Raises:
         ValueError: unknown algorithm, device or hyperparameter (each named), non-positive budgets, self-play on
-            anything but Pong, ``resume`` without a checkpoint, or a fresh run into a folder that has checkpoints.
+            a game without a two-player view, ``resume`` without a checkpoint, or a fresh run into a folder that has checkpoints.
     """
     algo = algo.upper()
     training_kwargs, backend_opts = split_hyperparams(algo, hyperparams)
@@ -630,8 +684,8 @@ def train(
         raise ValueError(f"checkpoint_every_steps must be > 0, got {checkpoint_every_steps}")
     if num_env_runners is not None and num_env_runners < 0:
         raise ValueError(f"num_env_runners must be >= 0, got {num_env_runners}")
-    if self_play and env_id != SELF_PLAY_ENV:
-        raise ValueError(f"self_play is available for {SELF_PLAY_ENV} only, not env_id={env_id!r}")
+    if self_play:
+        parallel_env_class(env_id)  # ValueError naming the games self-play trains
     if self_play and dict(env_kwargs).get("obs_type", "vector") != "vector":
         raise ValueError("self_play trains on vector observations only: drop obs_type from env_kwargs")
 
@@ -645,7 +699,7 @@ def train(
             f"{checkpoints_dir} already holds checkpoints; pass resume=True or use a new run_dir"
         )
 
-    env_kwargs, obs_space, env_has_masks = probe_env(env_id, env_kwargs, self_play)
+    env_kwargs, obs_space, env_has_masks, agents = probe_env(env_id, env_kwargs, self_play)
     # RLlib's action-masking RLModule is a PPO module; APPO trains unmasked (the agent still masks when playing).
     mask_actions = env_has_masks and algo == "PPO"
     if env_has_masks and not mask_actions:
@@ -679,6 +733,7 @@ def train(
             self_play=self_play,
             obs_space=obs_space,
             mask_actions=mask_actions,
+            agents=agents,
         )
         algorithm = config.build_algo()
         if resume:
@@ -783,12 +838,8 @@ def _metadata_base(
 ) -> dict[str, Any]:
     import ray
 
-    if self_play:
-        policies = [MAIN_POLICY, OPPONENT_POLICY]
-        adapter = "none"
-    else:
-        policies = [DEFAULT_POLICY]
-        adapter = obs_adapter(obs_space)
+    policies = [MAIN_POLICY, OPPONENT_POLICY] if self_play else [DEFAULT_POLICY]
+    adapter = obs_adapter(obs_space)
     return {
         "format": METADATA_FORMAT,
         "backend": "rllib",
@@ -804,32 +855,31 @@ def _metadata_base(
     }
 
 
-#: Arguments of the single-player Pong that describe its built-in opponent; self-play has its own.
-SINGLE_PLAYER_ONLY_KWARGS = {"opponent", "opponent_skill"}
-
-
-def probe_env(env_id: str, env_kwargs: dict, self_play: bool) -> tuple[dict, Any, bool]:
+def probe_env(env_id: str, env_kwargs: dict, self_play: bool) -> tuple[dict, Any, bool, tuple[Any, ...]]:
     """Build the env once in the driver, before Ray starts, so a bad argument fails fast and clearly.
 
-    Returns ``(env_kwargs to use, raw observation space, whether the env has action masks)``. For self-play, the single-player opponent
-    arguments are dropped (the opponent is the frozen policy). ``TypeError`` for an unknown argument becomes
-    ``ValueError`` naming the env.
+    Returns ``(env_kwargs to use, raw observation space, whether the env has action masks, the two agents of a
+    self-play game or ())``. For self-play the game's two-player view is built, and the single-player
+    arguments it does not take (the built-in opponent's: the opponent is the frozen policy) are dropped with a
+    log line. ``TypeError`` for an unknown argument becomes ``ValueError`` naming the env.
     """
     import gymnasium as gym
 
     import envs  # noqa: F401
 
     kwargs = dict(env_kwargs or {})
+    agents: tuple[Any, ...] = ()
     try:
         if self_play:
-            from envs.pong import PongParallelEnv
-
-            dropped = sorted(SINGLE_PLAYER_ONLY_KWARGS & set(kwargs))
+            cls = parallel_env_class(env_id)
+            taken = inspect.signature(cls.__init__).parameters
+            dropped = sorted(k for k in kwargs if k not in taken)
             if dropped:
-                log.info("self-play: ignoring single-player opponent argument(s) %s", ", ".join(dropped))
-            kwargs = {k: v for k, v in kwargs.items() if k not in SINGLE_PLAYER_ONLY_KWARGS}
-            env = PongParallelEnv(**kwargs)
-            space = env.observation_space(env.possible_agents[0])
+                log.info("self-play: %s takes no %s; ignoring it", cls.__name__, ", ".join(dropped))
+            kwargs = {k: v for k, v in kwargs.items() if k in taken}
+            env = cls(**kwargs)
+            agents = tuple(env.possible_agents)
+            space = env.observation_space(agents[0])
             masks = False
         else:
             env = gym.make(env_id, **kwargs)
@@ -840,4 +890,4 @@ def probe_env(env_id: str, env_kwargs: dict, self_play: bool) -> tuple[dict, Any
     except gym.error.Error as exc:
         raise ValueError(f"cannot make env {env_id!r}: {exc}") from None
     env.close()
-    return kwargs, space, masks
+    return kwargs, space, masks, agents
