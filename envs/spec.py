@@ -8,6 +8,13 @@ Who reads it: ``envs`` registers its Gymnasium ids from :data:`SPECS`; ``agents.
 tells which game a model plays from the specs; ``training``'s demo takes Pong's default config; ``games`` takes
 its game list, match adapters, level support, corpora and app env ids from them; RLlib self-play trains any env
 whose entry names a two-player view (``parallel_entry_point``).
+
+The episode-end contract, one for every game and every view (single env, batched ``VectorEnv``, PettingZoo):
+on the step that ends an episode (terminated or truncated), and only then, ``info["is_success"]`` is a bool:
+whether the player this view steps won the match or finished the level (for a ``ParallelEnv``, each agent's
+own; for a ``VectorEnv``, a bool array with mask ``_is_success`` on the rows that ended). Two-player games also
+give ``info["winner"]``: the winning side's name (the agents' names of the two-player view) or None for a
+draw. Evaluation, self-play and the app read these and nothing game-specific.
 """
 
 from __future__ import annotations

@@ -546,3 +546,50 @@ def test_loss_penalty_weighs_lost_points_in_every_view():
     while par.agents:
         _, rewards, *_ = par.step({"left": 0, "right": 0})
     assert sorted(rewards.values()) == [-2.5, 1.0]
+
+
+def test_every_pong_view_tells_at_the_episode_end_whether_the_agent_won():
+    """The episode-end contract of envs/spec.py: ``is_success`` (and ``winner``) only on the step that ends it."""
+    from envs.pong import PongEnv, PongParallelEnv, PongVectorEnv
+
+    env = PongEnv(points_to_win=1, max_steps=5000, opponent="random")
+    outcomes = set()
+    for seed in range(6):
+        env.reset(seed=seed)
+        while True:
+            _, _, terminated, truncated, info = env.step(0)
+            if terminated or truncated:
+                break
+            assert "is_success" not in info and "winner" not in info
+        assert info["is_success"] == (info["winner"] == "left")
+        outcomes.add(info["is_success"])
+    assert outcomes == {True, False}  # against a random opponent a still paddle both wins and loses
+
+    truncated_env = PongEnv(points_to_win=5, max_steps=3)
+    truncated_env.reset(seed=0)
+    for _ in range(3):
+        *_, info = truncated_env.step(0)
+    assert info["winner"] is None and info["is_success"] is False
+
+    par = PongParallelEnv(points_to_win=1)
+    par.reset(seed=1)
+    while par.agents:
+        *_, infos = par.step({"left": 0, "right": 2})
+    assert {agent: infos[agent]["is_success"] for agent in infos} == {
+        agent: infos[agent]["winner"] == agent for agent in infos
+    }
+    assert sum(info["is_success"] for info in infos.values()) == 1
+
+    venv = PongVectorEnv(8, points_to_win=1, max_steps=400, opponent="random")
+    venv.reset(seed=3)
+    seen = 0
+    for _ in range(400):
+        _, _, term, trunc, info = venv.step(np.zeros(8, dtype=np.int64))
+        ended = term | trunc
+        assert ("is_success" in info) == bool(ended.any())
+        if ended.any():
+            np.testing.assert_array_equal(info["_is_success"], ended)
+            expected = term & (info["score"][:, 0] > info["score"][:, 1])
+            np.testing.assert_array_equal(info["is_success"][ended], expected[ended])
+            seen += int(ended.sum())
+    assert seen >= 8

@@ -96,7 +96,7 @@ class PongEnv(PongRendering, gym.Env):
     ## Episode End
     Terminated when a side reaches ``points_to_win``; truncated after ``max_steps`` steps.
     ``info["score"]`` is ``(left, right)`` at every step; at the end ``info["winner"]`` is ``"left"`` or
-    ``"right"`` (``None`` when truncated). ``info["events"]`` says what happened this step, a tuple (usually
+    ``"right"`` (``None`` when truncated) and ``info["is_success"]`` says whether the agent (left) won. ``info["events"]`` says what happened this step, a tuple (usually
     empty) of ``"hit_left"``, ``"hit_right"`` (a paddle hit the ball), ``"wall"`` (a wall bounce),
     ``"point_left"``, ``"point_right"`` (who won a point); ``()`` after ``reset``. ``PongVectorEnv`` has no
     ``events``.
@@ -188,8 +188,9 @@ class PongEnv(PongRendering, gym.Env):
         )  # fmt: skip
         obs = obs[0]
         info: dict[str, Any] = {"score": (score_l, score_r), "events": EVENTS[ev]}
-        if terminated or truncated:
+        if terminated or truncated:  # the episode-end contract of every ArcadeLab env (envs/spec.py)
             info["winner"] = ("left" if score_l > score_r else "right") if terminated else None
+            info["is_success"] = info["winner"] == "left"
         if self._opp_mode == core.OPP_GIVEN:
             self._opp_info = {"score": (score_r, score_l)}
         if self.render_mode == "human":

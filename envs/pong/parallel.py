@@ -107,7 +107,9 @@ class PongParallelEnv(PongRendering, ParallelEnv):
         }
         if terminated or truncated:
             winner = ("left" if sl > sr else "right") if terminated else None
-            infos["left"]["winner"] = infos["right"]["winner"] = winner
+            for agent, info in infos.items():  # the episode-end contract (envs/spec.py)
+                info["winner"] = winner
+                info["is_success"] = winner == agent
         obs = self._observations()
         terms = {"left": terminated, "right": terminated}
         truncs = {"left": truncated, "right": truncated}

@@ -43,7 +43,8 @@ class PongVectorEnv(VectorEnv):
     so row ``i`` reproduces ``PongEnv(...).reset(seed=s + i)`` bit for bit under the same actions.
 
     Infos: ``score`` is an ``(num_envs, 2)`` int array (left, right) with mask ``_score``; on steps where some row
-    terminates, ``winner`` (``"left"``/``"right"``, ``""`` elsewhere) with mask ``_winner`` marks those rows.
+    terminates, ``winner`` (``"left"``/``"right"``, ``""`` elsewhere) with mask ``_winner`` marks those rows,
+    and on steps where some row ends, ``is_success`` (the agent won) with mask ``_is_success`` on those rows.
     There is no ``events`` (the single envs' per-step hits, bounces and points): per-row event arrays would cost
     every step, and rewards and ``score`` already carry the points.
     Returned arrays are fresh every step (allocated empty and written once by the compiled step, not copied).
@@ -181,4 +182,8 @@ class PongVectorEnv(VectorEnv):
             ended = np.flatnonzero(terminated)
             winner[ended] = np.where(score[ended, 0] > score[ended, 1], "left", "right")
             infos["winner"], infos["_winner"] = winner, terminated.copy()
+        ended = terminated | truncated
+        if ended.any():  # the episode-end contract (envs/spec.py): did the agent win, on the rows that ended
+            infos["is_success"] = terminated & (score[:, 0] > score[:, 1])
+            infos["_is_success"] = ended
         return obs, rewards, terminated, truncated, infos
