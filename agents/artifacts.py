@@ -77,6 +77,29 @@ def find_run_model(run_dir: str | os.PathLike) -> Path | None:
     return complete[-1][1].with_suffix(".zip") if complete else None
 
 
+def model_elo(path: str | os.PathLike) -> float | None:
+    """The Elo training recorded for a model or run: ``elo`` in the model's JSON sidecar, else the self-play
+    rating of its run (``<run>/selfplay/state.json``: the learner's latest Elo); None when neither says."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        return None
+    if path.is_dir():
+        path = find_run_model(path) or path
+    candidates = [sidecar_path(path)] if path.is_file() else []
+    run_dirs = [path] if path.is_dir() else [path.parent, path.parent.parent]  # a checkpoint sits one deeper
+    candidates += [run / SELFPLAY_DIR / "state.json" for run in run_dirs]
+    for candidate in candidates:
+        if not candidate.is_file():
+            continue
+        try:
+            value = json.loads(candidate.read_text()).get("elo")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    return None
+
+
 def rllib_run_checkpoint(path: str | os.PathLike) -> Path:
     """An RLlib run folder stands for its ``checkpoints/final`` (failing that, its newest ``step_...``); a
     checkpoint folder (or any other) for itself."""

@@ -226,7 +226,9 @@ def make_agent(spec: str, game: str, seed: int | None = None, env: Any = None) -
     if callable(getattr(agent, "seed", None)):
         agent.seed(seed)  # a policy that samples its actions (eval.deterministic: false) replays under --seed
     if _agent_elo(agent) is None:
-        elo = _sidecar_elo(spec)
+        from agents.artifacts import model_elo
+
+        elo = model_elo(spec)
         if elo is not None:
             try:
                 agent.elo = elo
@@ -235,34 +237,6 @@ def make_agent(spec: str, game: str, seed: int | None = None, env: Any = None) -
     from agents.base import for_env_frames
 
     return for_env_frames(agent)  # the app steps one frame at a time: a frame_skip-trained policy holds its actions
-
-
-def _sidecar_elo(spec: str) -> float | None:
-    """The Elo training recorded for a model: ``elo`` in its JSON sidecar (``model.zip`` -> ``model.json``), else
-    the self-play rating of its run (``<run>/selfplay/state.json``, the learner's latest Elo)."""
-    import json
-
-    path = Path(spec).expanduser()
-    if not path.exists():
-        return None
-    if path.is_dir():
-        for name in ("best_model.zip", "final_model.zip"):
-            if (path / name).is_file():
-                path = path / name
-                break
-    candidates = [path.with_suffix(".json")] if path.is_file() else []
-    run_dirs = [path] if path.is_dir() else [path.parent, path.parent.parent]
-    candidates += [run / "selfplay" / "state.json" for run in run_dirs]
-    for candidate in candidates:
-        if not candidate.is_file():
-            continue
-        try:
-            value = json.loads(candidate.read_text()).get("elo")
-        except (OSError, ValueError, AttributeError):
-            continue
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-    return None
 
 
 # --------------------------------------------------------------------------------------------------- levels

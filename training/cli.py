@@ -13,6 +13,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from envs.spec import bot_entries, game_names  # the registry only: no game, pygame or RL library is imported
+
+_GAMES_HELP = " | ".join(game_names())
+_BOTS_HELP = ", ".join(bot.name for bot in bot_entries())
+
 app = typer.Typer(
     name="arcadelab",
     help="Train, evaluate and play against game-playing agents.",
@@ -168,7 +173,7 @@ def train_command(
 @app.command("evaluate")
 def evaluate_command(
     run_or_model: str = typer.Argument(
-        ..., help="A run folder, a model .zip, or a bot name (e.g. pong-tracker)."
+        ..., help=f"A run folder, a model .zip, or a bot name ({_BOTS_HELP})."
     ),
     episodes: int = typer.Option(10, min=1, help="Number of episodes (seeds seed_base .. seed_base+N-1)."),
     opponent: str = typer.Option(
@@ -291,8 +296,8 @@ def _run_app_command(run) -> None:
 @app.command("play")
 def play_command(
     game: str | None = typer.Argument(
-        None, help="pong | snake | platformer | dungeon (or pick it on the title screen)"),
-    opponent: str = typer.Option("bot", help="bot | random | a bot name | a model .zip or run folder"),
+        None, help=f"{_GAMES_HELP} (or pick it on the title screen)"),
+    opponent: str = typer.Option("bot", help=f"bot | random | a bot name ({_BOTS_HELP}) | a model .zip or run folder"),
     level: str | None = typer.Option(None, help="PATH | corpus | generated | recommended (default: shipped levels)"),
     music: str = typer.Option("off", help="generated | off"),
     player: str | None = typer.Option(None, help="Your name in the telemetry (default: your user name)."),
@@ -313,7 +318,7 @@ def play_command(
 
 @app.command("watch")
 def watch_command(
-    game: str = typer.Argument(..., help="pong | snake | platformer | dungeon"),
+    game: str = typer.Argument(..., help=_GAMES_HELP),
     agents: list[str] = typer.Option(..., "--agents", help="Agent A, then B: --agents A B"),  # noqa: B008
     more_agents: list[str] | None = typer.Argument(None, hidden=True),  # noqa: B008  (B of `--agents A B`)
     level: str | None = typer.Option(None, help="PATH | corpus | generated | recommended"),
