@@ -254,7 +254,9 @@ def demo_command(
         command = ["arcadelab", "demo"] + (["--total-steps", str(total_steps)] if total_steps else [])
         command += ["--run-dir", str(run_dir)] if run_dir else []
         cfg, run_path = prepare_run(cfg, run_dir, False, command)
-        _console.print(f"Training PPO on {cfg.env_id} for {cfg.total_steps:,} steps into {run_path} ...", soft_wrap=True)
+        _console.print(
+            f"Training PPO on {cfg.env_id} for {cfg.total_steps:,} steps into {run_path} ...", soft_wrap=True
+        )
         sb3_train(cfg, run_path, device="cpu")
         target = resolve_target(str(run_path))
         result = evaluate_agent(target.agent, target.env_id, target.env_kwargs, episodes, cfg.eval.seed_base)

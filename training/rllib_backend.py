@@ -811,9 +811,9 @@ SINGLE_PLAYER_ONLY_KWARGS = {"opponent", "opponent_skill"}
 def probe_env(env_id: str, env_kwargs: dict, self_play: bool) -> tuple[dict, Any, bool]:
     """Build the env once in the driver, before Ray starts, so a bad argument fails fast and clearly.
 
-    Returns ``(env_kwargs to use, raw observation space, whether the env has action masks)``. For self-play, the single-player opponent
-    arguments are dropped (the opponent is the frozen policy). ``TypeError`` for an unknown argument becomes
-    ``ValueError`` naming the env.
+    Returns ``(env_kwargs to use, raw observation space, whether the env has action masks)``. For self-play, the
+    single-player opponent arguments are dropped (the opponent is the frozen policy). ``TypeError`` for an
+    unknown argument becomes ``ValueError`` naming the env.
     """
     import gymnasium as gym
 

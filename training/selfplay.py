@@ -491,7 +491,7 @@ class SelfPlayCallback(BaseCallback):
 
     def _on_step(self) -> bool:
         state = self.state
-        for done, info in zip(self.locals["dones"], self.locals["infos"]):
+        for done, info in zip(self.locals["dones"], self.locals["infos"], strict=True):
             if done:
                 state.record_game(score_from_winner(info.get("winner")))
         step = int(self.num_timesteps)

@@ -9,10 +9,10 @@ and reset finished sub-envs according to ``metadata["autoreset_mode"]``:
   ``step`` and ignores that action. When the vector env supports gymnasium's partial reset
   (``reset(options={"reset_mask": done})``, as ``SyncVectorEnv``/``AsyncVectorEnv`` do, or any env with
   ``supports_reset_mask = True``, as ArcadeLab's batched Snake and Pong do) the adapter resets the finished
-  sub-envs right away, which is exact. Otherwise the finished row keeps its last obs for one more step; the next step is the
-  env's reset step, whose action is ignored and whose reward is 0. SB3 then stores one extra transition per
-  episode (last obs -> first obs, reward 0, not done) - the same approximation as feeding NEXT_STEP envs to
-  SB3 directly; the episode statistics reported here skip that step.
+  sub-envs right away, which is exact. Otherwise the finished row keeps its last obs for one more step; the next
+  step is the env's reset step, whose action is ignored and whose reward is 0. SB3 then stores one extra
+  transition per episode (last obs -> first obs, reward 0, not done) - the same approximation as feeding
+  NEXT_STEP envs to SB3 directly; the episode statistics reported here skip that step.
 * ``DISABLED``: partial reset (required).
 
 SB3 wants a four-tuple with ``dones = terminated | truncated``, the obs of the new episode in the batch, and for
