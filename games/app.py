@@ -577,7 +577,6 @@ class ArcadeApp:
         self._open_display()
         pg = self._pg
         clock = pg.time.Clock()
-        frame_dt = 1.0 / self.config.fps
         start = time.perf_counter()
         last = start
         try:
@@ -585,72 +584,90 @@ class ArcadeApp:
                 self._start_match()
             while self.running:
                 frame_start = time.perf_counter()
-                if self.script is not None:
-                    self.script.post(pg, self._script_screen(), self.frames_on_screen)
-                self.keys.begin_frame()
-                for event in pg.event.get():
-                    if event.type == pg.QUIT:
-                        self._quit("window closed")
-                    elif event.type == pg.KEYDOWN:
-                        name = key_name(pg, event.key)
-                        self.keys.key_down(name)
-                        if self.running:
-                            self._on_key(name)
-                    elif event.type == pg.KEYUP:
-                        self.keys.key_up(key_name(pg, event.key))
-                    elif event.type == getattr(pg, "WINDOWFOCUSLOST", -1):
-                        self.keys.release_all()  # keys released in another window never reach us
+                self._poll_input(pg)
                 if not self.running:
                     break
-                # fixed-rate game time: the real elapsed time, or exactly one frame in fast mode
-                now = time.perf_counter()
-                real_dt, last = now - last, now
-                dt = frame_dt if self.config.fast else min(real_dt, 0.25)
-                if real_dt > 0:
-                    self._fps_ema = (1 / real_dt) if self._fps_ema == 0 else 0.95 * self._fps_ema + 0.05 / real_dt
+                dt, last = self._frame_time(last)
                 if self.toast is not None:
                     self.toast = (self.toast[0], self.toast[1] - dt) if self.toast[1] > dt else None
                 in_match = self.screen_name == "match"
                 if in_match and not self.paused:
-                    if self._ready > 0:  # the countdown: the game waits, the display keeps ticking
-                        self._ready = max(0.0, self._ready - dt)
-                    elif self._final_hold is not None:  # the match is over: its last frame stays up a moment
-                        self._final_hold -= dt
-                        self.report.final_frames += 1
-                        if self._final_hold <= 1e-9:
-                            self._finish_match()
-                    else:
-                        self._advance(dt)
+                    self._update_match(dt)
                 self._draw()
                 pg.display.flip()
-                if in_match:
-                    frame_s = time.perf_counter() - frame_start
-                    self.report.match_frames += 1
-                    self.report.match_seconds += frame_s
-                    self.report.slowest_match_frame_ms = max(self.report.slowest_match_frame_ms, 1000 * frame_s)
-                    self.report.match_frame_ms.append(1000 * frame_s)
-                    if len(self.report.match_frame_ms) > 10_000:
-                        del self.report.match_frame_ms[:5_000]
-                self.report.frames += 1
-                self.frames_on_screen += 1
-                if self.config.screenshot and self.config.screenshot_frame == self.report.frames:
-                    self.screenshot(self.config.screenshot)
-                if self.config.max_frames is not None and self.report.frames >= self.config.max_frames:
-                    self._quit("frame budget")
+                self._count_frame(in_match, frame_start)
                 if not self.config.fast:
                     clock.tick(self.config.fps)
         except BaseException as exc:  # a crash (or Ctrl-C) still closes the session, with the reason
             self._quit(f"crashed: {type(exc).__name__}: {exc}" if isinstance(exc, Exception) else "interrupted")
             raise
         finally:
-            self.report.seconds = time.perf_counter() - start
-            self.report.screen = self.screen_name
-            self.report.sounds = list(self.sounds.played)
-            self._keep_agent_timings()
-            if self.config.screenshot and self.config.screenshot_frame is None and self._display is not None:
-                self.screenshot(self.config.screenshot)
-            self.close()
+            self._finish_run(start)
         return self.report
+
+    def _poll_input(self, pg: Any) -> None:
+        """This frame's scripted keys (tests, benchmarks) and window events, into the key state and the screens."""
+        if self.script is not None:
+            self.script.post(pg, self._script_screen(), self.frames_on_screen)
+        self.keys.begin_frame()
+        for event in pg.event.get():
+            if event.type == pg.QUIT:
+                self._quit("window closed")
+            elif event.type == pg.KEYDOWN:
+                name = key_name(pg, event.key)
+                self.keys.key_down(name)
+                if self.running:
+                    self._on_key(name)
+            elif event.type == pg.KEYUP:
+                self.keys.key_up(key_name(pg, event.key))
+            elif event.type == getattr(pg, "WINDOWFOCUSLOST", -1):
+                self.keys.release_all()  # keys released in another window never reach us
+
+    def _frame_time(self, last: float) -> tuple[float, float]:
+        """``(game seconds this frame, now)``: fixed-rate game time, the real elapsed time or one frame in fast mode."""
+        now = time.perf_counter()
+        real_dt = now - last
+        dt = 1.0 / self.config.fps if self.config.fast else min(real_dt, 0.25)
+        if real_dt > 0:
+            self._fps_ema = (1 / real_dt) if self._fps_ema == 0 else 0.95 * self._fps_ema + 0.05 / real_dt
+        return dt, now
+
+    def _update_match(self, dt: float) -> None:
+        if self._ready > 0:  # the countdown: the game waits, the display keeps ticking
+            self._ready = max(0.0, self._ready - dt)
+        elif self._final_hold is not None:  # the match is over: its last frame stays up a moment
+            self._final_hold -= dt
+            self.report.final_frames += 1
+            if self._final_hold <= 1e-9:
+                self._finish_match()
+        else:
+            self._advance(dt)
+
+    def _count_frame(self, in_match: bool, frame_start: float) -> None:
+        """Frame statistics for the report, the screenshot when its frame comes, and the frame budget."""
+        if in_match:
+            frame_s = time.perf_counter() - frame_start
+            self.report.match_frames += 1
+            self.report.match_seconds += frame_s
+            self.report.slowest_match_frame_ms = max(self.report.slowest_match_frame_ms, 1000 * frame_s)
+            self.report.match_frame_ms.append(1000 * frame_s)
+            if len(self.report.match_frame_ms) > 10_000:
+                del self.report.match_frame_ms[:5_000]
+        self.report.frames += 1
+        self.frames_on_screen += 1
+        if self.config.screenshot and self.config.screenshot_frame == self.report.frames:
+            self.screenshot(self.config.screenshot)
+        if self.config.max_frames is not None and self.report.frames >= self.config.max_frames:
+            self._quit("frame budget")
+
+    def _finish_run(self, start: float) -> None:
+        self.report.seconds = time.perf_counter() - start
+        self.report.screen = self.screen_name
+        self.report.sounds = list(self.sounds.played)
+        self._keep_agent_timings()
+        if self.config.screenshot and self.config.screenshot_frame is None and self._display is not None:
+            self.screenshot(self.config.screenshot)
+        self.close()
 
     def _script_screen(self) -> str:
         if self.screen_name == "match" and self._final_hold is not None:

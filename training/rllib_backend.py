@@ -622,28 +622,18 @@ def train(
     """
     algo = algo.upper()
     training_kwargs, backend_opts = split_hyperparams(algo, hyperparams)
-    if device not in DEVICES:
-        raise ValueError(f"device={device!r} is not one of {', '.join(DEVICES)}")
-    if total_steps <= 0:
-        raise ValueError(f"total_steps must be > 0, got {total_steps}")
-    if checkpoint_every_steps <= 0:
-        raise ValueError(f"checkpoint_every_steps must be > 0, got {checkpoint_every_steps}")
-    if num_env_runners is not None and num_env_runners < 0:
-        raise ValueError(f"num_env_runners must be >= 0, got {num_env_runners}")
-    if self_play and env_id != SELF_PLAY_ENV:
-        raise ValueError(f"self_play is available for {SELF_PLAY_ENV} only, not env_id={env_id!r}")
-    if self_play and dict(env_kwargs).get("obs_type", "vector") != "vector":
-        raise ValueError("self_play trains on vector observations only: drop obs_type from env_kwargs")
-
+    _check_train_args(
+        env_id=env_id,
+        env_kwargs=env_kwargs,
+        device=device,
+        total_steps=total_steps,
+        checkpoint_every_steps=checkpoint_every_steps,
+        num_env_runners=num_env_runners,
+        self_play=self_play,
+    )
     run_dir = Path(run_dir)
     checkpoints_dir = run_dir / artifacts.CHECKPOINT_DIR
-    existing = list_checkpoints(checkpoints_dir)
-    if resume and not existing:
-        raise ValueError(f"resume=True but {checkpoints_dir} holds no checkpoint to resume from")
-    if not resume and existing:
-        raise ValueError(
-            f"{checkpoints_dir} already holds checkpoints; pass resume=True or use a new run_dir"
-        )
+    existing = _checkpoints_to_continue(checkpoints_dir, resume)
 
     env_kwargs, obs_space, env_has_masks = probe_env(env_id, env_kwargs, self_play)
     # RLlib's action-masking RLModule is a PPO module; APPO trains unmasked (the agent still masks when playing).
@@ -702,44 +692,24 @@ def train(
             resumed_opponent = read_metadata(existing[-1][1]).get("selfplay_opponent") if resume else None
             self_play_start(algorithm, selfplay_state, steps, resumed_opponent)
 
-        def metadata() -> dict[str, Any]:
-            meta = {**metadata_base, "env_steps": steps, "iteration": int(algorithm.iteration or 0)}
-            if selfplay_state is not None:
-                # The opponent the checkpoint's "opponent" module holds, so a resume knows its name and Elo.
-                meta["selfplay_opponent"] = dataclasses.asdict(selfplay_state.opponent)
-                meta["selfplay_elo"] = selfplay_state.elo.rating
-            return meta
-
-        next_checkpoint = (steps // checkpoint_every_steps + 1) * checkpoint_every_steps
-        last_saved_steps = existing[-1][0] if existing else -1
-        final = None
-        while steps < total_steps:
-            tick, before = time.perf_counter(), steps
-            try:
-                result = algorithm.train()
-            except KeyboardInterrupt:
-                _save_on_interrupt(algorithm, checkpoints_dir, metadata(), steps, last_saved_steps)
-                raise
-            steps = int(result.get("num_env_steps_sampled_lifetime", steps))
-            elapsed = time.perf_counter() - tick
-            fps = (steps - before) / elapsed if elapsed > 0 else None
-            scalars = scalars_from_result(result, fps)
-            if selfplay_state is not None:
-                scalars.update(self_play_step(algorithm, selfplay_state, result, steps))
-            for tag, value in scalars.items():
-                writer.add_scalar(tag, value, steps)
-            writer.flush()
-            log.info("iteration %s: %d env steps", result.get("training_iteration"), steps)
-            if steps >= next_checkpoint and steps < total_steps:
-                save_checkpoint(algorithm, checkpoints_dir / f"{CHECKPOINT_PREFIX}{steps:010d}", metadata())
-                last_saved_steps = steps
-                next_checkpoint = (steps // checkpoint_every_steps + 1) * checkpoint_every_steps
-                prune_checkpoints(checkpoints_dir, keep_last)
-        final_meta = metadata()
-        if last_saved_steps != steps or not (checkpoints_dir / FINAL_NAME).exists():
-            final = save_checkpoint(algorithm, checkpoints_dir / FINAL_NAME, final_meta)
-        else:
-            final = checkpoints_dir / FINAL_NAME
+        steps, last_saved_steps = _train_until(
+            algorithm,
+            writer,
+            steps=steps,
+            total_steps=total_steps,
+            last_saved_steps=existing[-1][0] if existing else -1,
+            checkpoint_every_steps=checkpoint_every_steps,
+            checkpoints_dir=checkpoints_dir,
+            keep_last=keep_last,
+            metadata_base=metadata_base,
+            selfplay_state=selfplay_state,
+        )
+        final = checkpoints_dir / FINAL_NAME
+        if last_saved_steps != steps or not final.exists():
+            # A resumed run with nothing left to train keeps the final checkpoint it already has.
+            final = save_checkpoint(
+                algorithm, final, _checkpoint_metadata(metadata_base, algorithm, selfplay_state, steps)
+            )
         return final
     finally:
         if writer is not None:
@@ -748,6 +718,99 @@ def train(
             algorithm.stop()
         if started_ray:
             ray_runtime.shutdown()
+
+
+def _check_train_args(
+    *,
+    env_id: str,
+    env_kwargs: dict,
+    device: str,
+    total_steps: int,
+    checkpoint_every_steps: int,
+    num_env_runners: int | None,
+    self_play: bool,
+) -> None:
+    """Refuse bad ``train`` arguments before Ray starts, each by name."""
+    if device not in DEVICES:
+        raise ValueError(f"device={device!r} is not one of {', '.join(DEVICES)}")
+    if total_steps <= 0:
+        raise ValueError(f"total_steps must be > 0, got {total_steps}")
+    if checkpoint_every_steps <= 0:
+        raise ValueError(f"checkpoint_every_steps must be > 0, got {checkpoint_every_steps}")
+    if num_env_runners is not None and num_env_runners < 0:
+        raise ValueError(f"num_env_runners must be >= 0, got {num_env_runners}")
+    if self_play and env_id != SELF_PLAY_ENV:
+        raise ValueError(f"self_play is available for {SELF_PLAY_ENV} only, not env_id={env_id!r}")
+    if self_play and dict(env_kwargs).get("obs_type", "vector") != "vector":
+        raise ValueError("self_play trains on vector observations only: drop obs_type from env_kwargs")
+
+
+def _checkpoints_to_continue(checkpoints_dir: Path, resume: bool) -> list[tuple[int, Path]]:
+    """The run's checkpoints, oldest first: some for a resume, none for a fresh run (else ValueError)."""
+    existing = list_checkpoints(checkpoints_dir)
+    if resume and not existing:
+        raise ValueError(f"resume=True but {checkpoints_dir} holds no checkpoint to resume from")
+    if not resume and existing:
+        raise ValueError(f"{checkpoints_dir} already holds checkpoints; pass resume=True or use a new run_dir")
+    return existing
+
+
+def _checkpoint_metadata(
+    metadata_base: dict[str, Any], algorithm: Any, selfplay_state: Any, steps: int
+) -> dict[str, Any]:
+    """What a checkpoint records beside the weights: the run's settings, its progress, the self-play opponent."""
+    meta = {**metadata_base, "env_steps": steps, "iteration": int(algorithm.iteration or 0)}
+    if selfplay_state is not None:
+        # The opponent the checkpoint's "opponent" module holds, so a resume knows its name and Elo.
+        meta["selfplay_opponent"] = dataclasses.asdict(selfplay_state.opponent)
+        meta["selfplay_elo"] = selfplay_state.elo.rating
+    return meta
+
+
+def _train_until(
+    algorithm: Any,
+    writer: Any,
+    *,
+    steps: int,
+    total_steps: int,
+    last_saved_steps: int,
+    checkpoint_every_steps: int,
+    checkpoints_dir: Path,
+    keep_last: int,
+    metadata_base: dict[str, Any],
+    selfplay_state: Any,
+) -> tuple[int, int]:
+    """Run training iterations from ``steps`` env steps until ``total_steps``; return ``(steps, last saved steps)``.
+
+    Each iteration's scalars go to ``writer``; a checkpoint is written every ``checkpoint_every_steps`` (the last
+    ``keep_last`` kept), and on Ctrl+C the progress since the last one is saved before the interrupt goes on.
+    """
+    next_checkpoint = (steps // checkpoint_every_steps + 1) * checkpoint_every_steps
+    while steps < total_steps:
+        tick, before = time.perf_counter(), steps
+        try:
+            result = algorithm.train()
+        except KeyboardInterrupt:
+            metadata = _checkpoint_metadata(metadata_base, algorithm, selfplay_state, steps)
+            _save_on_interrupt(algorithm, checkpoints_dir, metadata, steps, last_saved_steps)
+            raise
+        steps = int(result.get("num_env_steps_sampled_lifetime", steps))
+        elapsed = time.perf_counter() - tick
+        fps = (steps - before) / elapsed if elapsed > 0 else None
+        scalars = scalars_from_result(result, fps)
+        if selfplay_state is not None:
+            scalars.update(self_play_step(algorithm, selfplay_state, result, steps))
+        for tag, value in scalars.items():
+            writer.add_scalar(tag, value, steps)
+        writer.flush()
+        log.info("iteration %s: %d env steps", result.get("training_iteration"), steps)
+        if steps >= next_checkpoint and steps < total_steps:
+            metadata = _checkpoint_metadata(metadata_base, algorithm, selfplay_state, steps)
+            save_checkpoint(algorithm, checkpoints_dir / f"{CHECKPOINT_PREFIX}{steps:010d}", metadata)
+            last_saved_steps = steps
+            next_checkpoint = (steps // checkpoint_every_steps + 1) * checkpoint_every_steps
+            prune_checkpoints(checkpoints_dir, keep_last)
+    return steps, last_saved_steps
 
 
 def _selfplay_settings(selfplay: Any) -> Any:
