@@ -279,9 +279,10 @@ def _run_app_command(run) -> None:
     _setup_logging(False)
     from games.cli_play import PlayError, summary
 
+    user_errors: tuple[type[BaseException], ...] = (PlayError, *_user_errors())
     try:
         report = run()
-    except (PlayError, *_user_errors()) as exc:
+    except user_errors as exc:
         raise _fail(str(exc)) from None
     except _display_errors() as exc:
         raise _fail(f"cannot open a window: {exc} (is there a display? check DISPLAY and SDL_VIDEODRIVER)") from None

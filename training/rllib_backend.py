@@ -43,6 +43,7 @@ from typing import Any
 
 from agents import artifacts
 from agents.obs_adapters import adapt_obs, adapted_space, is_image, obs_adapter
+from envs.spec import ActionMasked
 from training import ray_runtime
 
 log = logging.getLogger(__name__)
@@ -204,7 +205,11 @@ def _action_mask_wrapper_class() -> type:
 
         def __init__(self, env: gym.Env) -> None:
             super().__init__(env)
-            n = int(env.action_space.n)
+            game, space = env.unwrapped, env.action_space
+            if not isinstance(game, ActionMasked) or not isinstance(space, gym.spaces.Discrete):
+                raise TypeError(f"action masking needs action_masks() and a Discrete action space: {env}")
+            self._game = game
+            n = int(space.n)
             self.observation_space = gym.spaces.Dict(
                 {
                     "observations": env.observation_space,
@@ -213,7 +218,7 @@ def _action_mask_wrapper_class() -> type:
             )
 
         def _wrap(self, obs: Any) -> dict[str, Any]:
-            mask = np.asarray(self.env.unwrapped.action_masks(), dtype=np.float32)
+            mask = np.asarray(self._game.action_masks(), dtype=np.float32)
             return {"observations": obs, "action_mask": mask}
 
         def reset(self, **kwargs: Any):
@@ -399,7 +404,7 @@ def read_metadata(checkpoint_dir: Path) -> dict[str, Any]:
 
 def list_checkpoints(checkpoints_dir: Path) -> list[tuple[int, Path]]:
     """``(env steps, path)`` of every complete checkpoint in ``checkpoints_dir``, oldest first."""
-    found = []
+    found: list[tuple[int, Path]] = []
     if not checkpoints_dir.is_dir():
         return found
     for path in checkpoints_dir.iterdir():
@@ -883,6 +888,8 @@ def probe_env(env_id: str, env_kwargs: dict, self_play: bool) -> tuple[dict, Any
     import envs  # noqa: F401
 
     kwargs = dict(env_kwargs or {})
+    env: Any  # PettingZoo's parallel Pong for self-play, else a Gymnasium env
+    space: gym.Space
     try:
         if self_play:
             from envs.pong import PongParallelEnv

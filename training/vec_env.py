@@ -34,6 +34,8 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from stable_baselines3.common.vec_env import VecEnv
 from stable_baselines3.common.vec_env.base_vec_env import VecEnvIndices, VecEnvStepReturn
 
+from envs.spec import ActionMasked
+
 logger = logging.getLogger(__name__)
 
 
@@ -202,13 +204,17 @@ class GymnasiumVectorEnvAdapter(VecEnv):
         return [False for _ in self._target(indices)]
 
     def get_images(self) -> Sequence[np.ndarray | None]:
-        frame = self.env.render() if self.render_mode == "rgb_array" else None
+        if self.render_mode != "rgb_array":
+            return [None] * self.num_envs
+        frame: Any = self.env.render()  # gymnasium types it with an unbound TypeVar
         if frame is None:
             return [None] * self.num_envs
         frames = np.asarray(frame)
         return list(frames) if frames.ndim == 4 else [frames] + [None] * (self.num_envs - 1)
 
     def action_masks(self) -> np.ndarray:
+        if not isinstance(self.env, ActionMasked):
+            raise AttributeError(f"{type(self.env).__name__} has no action_masks()")
         return np.asarray(self.env.action_masks(), dtype=bool)
 
 
@@ -278,6 +284,6 @@ def build_vec_env(
         venv = DummyVecEnv([_make_single(env_id, env_kwargs) for _ in range(n_envs)])
     venv.seed(seed)
     space = venv.observation_space
-    if is_image_space(space) and not is_image_space_channels_first(space):
+    if isinstance(space, gym.spaces.Box) and is_image_space(space) and not is_image_space_channels_first(space):
         venv = VecTransposeImage(venv)
     return venv
