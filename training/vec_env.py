@@ -276,11 +276,9 @@ def build_vec_env(
                 ) from None
             # e.g. pixel observations: the batched envs are vector-only; one env per game then.
             logger.info("batched %s refused env_kwargs (%s); using DummyVecEnv", env_id, exc)
-    if venv is not None:
-        pass
-    elif vec_env == "subproc" and n_envs > 1:
+    if venv is None and vec_env == "subproc" and n_envs > 1:
         venv = SubprocVecEnv([_make_single(env_id, env_kwargs) for _ in range(n_envs)])
-    else:
+    elif venv is None:
         venv = DummyVecEnv([_make_single(env_id, env_kwargs) for _ in range(n_envs)])
     venv.seed(seed)
     space = venv.observation_space
