@@ -52,6 +52,7 @@ def _build_env(config: TrainConfig, ghost: Any | None = None):
         env_kwargs = dict(config.env_kwargs) | {config.selfplay.opponent_kwarg: ghost}
         venv = build_vec_env(config.env_id, env_kwargs, config.n_envs, config.seed, "dummy")
         if not isinstance(venv.action_space, gym.spaces.Discrete):
+            venv.close()
             raise ConfigError(f"field 'selfplay': {config.env_id} has no discrete actions for the ghost to play")
         ghost.n_actions = int(venv.action_space.n)
     else:
