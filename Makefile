@@ -30,8 +30,10 @@ sysdeps:
 test: $(STAMP) sysdeps
 	$(BIN)/python -m pytest -n 2 --durations=15
 
+# Rules and the files mypy checks live in pyproject.toml ([tool.ruff], [tool.mypy]).
 lint: $(STAMP)
 	$(BIN)/ruff check envs agents games training tests benchmarks
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/env_throughput.py

@@ -21,13 +21,14 @@ has it in ``arcadelab.json`` inside it. Every write is atomic: a temp file in th
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 CONFIG_FILE = "config.yaml"
 COMMAND_FILE = "command.txt"
@@ -168,8 +169,10 @@ def _fsync_dir(directory: Path) -> None:
             os.close(fd)
 
 
-def atomic_write(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) -> None:
-    """Write ``path`` via a temp file in the same dir + fsync + ``os.replace`` (never a half-written file)."""
+def atomic_write(path: str | os.PathLike, write: Callable[[io.BufferedWriter], object]) -> None:
+    """Write ``path`` via a temp file in the same dir + fsync + ``os.replace`` (never a half-written file).
+
+    ``write`` gets the open binary file; what it returns (``f.write``'s byte count, say) is ignored."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

@@ -6,6 +6,7 @@ from typing import Any
 
 import gymnasium as gym
 
+from envs.dungeon import DungeonEnv
 from envs.dungeon_solver import ATTACK, DungeonMap, solve_from
 
 __all__ = ["DungeonSolverBot"]
@@ -34,7 +35,10 @@ class DungeonSolverBot:
     """
 
     def __init__(self, env: gym.Env, patience: int = 40) -> None:
-        self.env = env.unwrapped
+        game = env.unwrapped
+        if not isinstance(game, DungeonEnv):
+            raise TypeError(f"DungeonSolverBot needs a DungeonEnv, got {type(game).__name__}")
+        self.env = game
         self.name = "dungeon-solver"
         self.patience = patience
         self.reset()

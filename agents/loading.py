@@ -9,16 +9,23 @@ from typing import Any
 
 from agents.artifacts import find_run_model, model_env_id
 from agents.base import Agent, RandomAgent
-from envs.spec import bot_entries, spec_for_env
+from envs.spec import BotEntry, bot_entries, spec_for_env
 
 __all__ = ["BOTS", "AgentLoadError", "agent_env_id", "find_run_model", "load_agent", "wrong_game"]
+
+
+def _bot_row(bot: BotEntry) -> tuple[str, str, str | None]:
+    module_name, _, class_name = bot.entry_point.partition(":")
+    return module_name, class_name, bot.env_id
+
 
 # name -> (module, class, env id the bot plays), from the game specs. Imported lazily: the bot modules come with
 # the games.
 BOTS: dict[str, tuple[str, str, str | None]] = {
-    **{bot.name: (*bot.entry_point.split(":"), bot.env_id) for bot in bot_entries()},  # type: ignore[dict-item]
+    **{bot.name: _bot_row(bot) for bot in bot_entries()},
     "random": ("agents.base", "RandomAgent", None),
 }
+
 
 class AgentLoadError(ValueError):
     """``load_agent`` could not make an agent from its argument; the message says why and what is accepted."""

@@ -7,7 +7,7 @@ from typing import Any
 
 import gymnasium as gym
 
-from envs.platformer import PlatformerEnv
+from envs.platformer import PlatformerEnv, PlatformerPhysics
 from envs.platformer_solver import DEFAULT_NODE_BUDGET, solve
 
 __all__ = ["PlatformerSolverBot"]
@@ -44,14 +44,14 @@ class PlatformerSolverBot:
     def reset(self) -> None:
         self._plan: list[int] = []
         self._expected: tuple | None = None
-        self._physics = None
+        self._physics: PlatformerPhysics | None = None
         self._gave_up = False
 
-    def _replan(self, game: PlatformerEnv) -> None:
+    def _replan(self, game: PlatformerEnv, physics: PlatformerPhysics, state: tuple) -> None:
         remaining = game.max_steps - game._steps
         result = solve(
-            game.physics,
-            start=game.state,
+            physics,
+            start=state,
             node_budget=self.node_budget,
             repeat=self.repeat,
             max_steps=max(remaining, 1),
@@ -60,17 +60,18 @@ class PlatformerSolverBot:
             log.warning("no plan from the current state (%s); running right", result.reason)
         self._gave_up = not result.completable
         self._plan = list(reversed(result.actions))
-        self._physics = game.physics
+        self._physics = physics
 
     def act(self, obs: Any, info: dict[str, Any]) -> int:
         game = self._game
-        if game.state is None:
+        physics, state = game.physics, game.state
+        if physics is None or state is None:
             raise RuntimeError("reset the env before asking the bot to act")
-        diverged = self._physics is not game.physics or game.state != self._expected
+        diverged = self._physics is not physics or state != self._expected
         if diverged or (not self._plan and not self._gave_up):
             if self._physics is not None:
                 self.replans += 1
-            self._replan(game)
+            self._replan(game, physics, state)
         action = self._plan.pop() if self._plan else 2
-        self._expected = game.physics.step(game.state, action)[0]
+        self._expected = physics.step(state, action)[0]
         return action

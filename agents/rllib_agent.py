@@ -122,10 +122,13 @@ def _module_dir(checkpoint_dir: Path, policy_id: str) -> Path:
 
 def _load_module(module_dir: Path) -> Any:
     from ray.rllib.core.rl_module.rl_module import RLModule
+    from ray.rllib.core.rl_module.torch import TorchRLModule
 
     try:
         module = RLModule.from_checkpoint(str(module_dir.resolve()))
     except Exception as exc:  # noqa: BLE001  (pickle, torch and RLlib raise many kinds for a broken file)
         raise ValueError(f"corrupt RLlib checkpoint {module_dir}: {type(exc).__name__}: {exc}") from None
+    if not isinstance(module, TorchRLModule):
+        raise ValueError(f"{module_dir} holds a {type(module).__name__}; RLlibAgent plays torch modules only")
     module.eval()
     return module

@@ -6,9 +6,12 @@ import inspect
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:  # SB3 is imported when a model loads, not with the package
+    from stable_baselines3.common.base_class import BaseAlgorithm
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +114,9 @@ def serialized_keys(zip_path: Path) -> set[str]:
     return {k for k, v in data.items() if isinstance(v, dict) and ":serialized:" in v}
 
 
-def data_only_objects(zip_path: Path, algo_cls: type, meta: dict[str, Any]) -> dict[str, Any] | None:
+def data_only_objects(
+    zip_path: Path, algo_cls: type[BaseAlgorithm], meta: dict[str, Any]
+) -> dict[str, Any] | None:
     """``custom_objects`` that replace every cloudpickled entry of an ArcadeLab zip with values rebuilt from
     its JSON sidecar (config: env id, env kwargs, policy, policy kwargs), so loading unpickles no code.
 
@@ -132,7 +137,11 @@ def data_only_objects(zip_path: Path, algo_cls: type, meta: dict[str, Any]) -> d
         obs_space, act_space = env.observation_space, env.action_space
     finally:
         env.close()
-    if is_image_space(obs_space) and not is_image_space_channels_first(obs_space):
+    if (
+        isinstance(obs_space, gym.spaces.Box)
+        and is_image_space(obs_space)
+        and not is_image_space_channels_first(obs_space)
+    ):
         obs_space = VecTransposeImage.transpose_space(obs_space)
     known = dict(_TRAINING_ONLY)
     known.update(

@@ -9,7 +9,8 @@ step for step. ``mix64`` is SplitMix64's finaliser; ``key_from_seed`` maps a use
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from envs.jit import row_helper
 
 _MASK = (1 << 64) - 1
 _GAMMA = 0x9E3779B97F4A7C15
@@ -76,7 +77,7 @@ _U30, _U27, _U31, _U11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(
 _INV_2_53 = 1.0 / (1 << 53)
 
 
-@njit(cache=True, inline="always")
+@row_helper
 def mix64_nb(x: np.uint64) -> np.uint64:
     """``mix64`` for compiled code (``x`` a uint64)."""
     z = x + _U_GAMMA
@@ -85,13 +86,13 @@ def mix64_nb(x: np.uint64) -> np.uint64:
     return z ^ (z >> _U31)
 
 
-@njit(cache=True, inline="always")
+@row_helper
 def uniform_nb(key: np.uint64, counter: np.uint64) -> float:
     """``uniform`` for compiled code: the same float for the same (key, counter)."""
     return float(mix64_nb(key ^ mix64_nb(counter)) >> _U11) * _INV_2_53
 
 
-@njit(cache=True, inline="always")
+@row_helper
 def integers_nb(key: np.uint64, counter: np.uint64, n: np.uint64) -> int:
     """``integers`` for compiled code (``n`` a uint64)."""
     return int(mix64_nb(key ^ mix64_nb(counter)) % n)

@@ -22,10 +22,11 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 __all__ = [
     "SPECS",
+    "ActionMasked",
     "BotEntry",
     "EnvEntry",
     "GameSpec",
@@ -41,6 +42,13 @@ __all__ = [
 ]
 
 CONFIG_ROOT = Path(__file__).resolve().parent.parent / "configs"
+
+
+@runtime_checkable
+class ActionMasked(Protocol):
+    """An env (single or batched) of a game with illegal actions: ``action_masks()``, True where legal."""
+
+    def action_masks(self) -> Any: ...
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,10 @@ import logging
 import math
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from envs.spec import get_spec, load_object
 from games.input import KeyState, ScriptedKeys, key_name
@@ -35,6 +36,7 @@ from games.telemetry import TelemetryStore
 __all__ = ["AppConfig", "AppReport", "ArcadeApp", "benchmark", "run_app"]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 BG = (18, 18, 28)
 FG = (235, 235, 240)
@@ -138,7 +140,7 @@ class ArcadeApp:
         self.store: TelemetryStore | None = None
         if config.telemetry:
             self.store = TelemetryStore(config.db)  # a bad --db fails here, before any window opens
-            closed = self._telemetry("close the sessions of a killed app", self.store.close_stale_sessions)
+            closed = self._telemetry("close the sessions of a killed app", lambda store: store.close_stale_sessions())
             if closed:
                 log.info("closed %d telemetry session(s) a killed app left open", len(closed))
         # title screen choices
@@ -218,12 +220,12 @@ class ArcadeApp:
         self.keys.release_all()
 
     # ---------------------------------------------------------------------------------------------- telemetry
-    def _telemetry(self, what: str, fn, *args, **kwargs) -> Any:
+    def _telemetry(self, what: str, write: Callable[[TelemetryStore], T]) -> T | None:
         """Run a store write; a failing store warns once per kind of failure and never stops the game."""
         if self.store is None:
             return None
         try:
-            return fn(*args, **kwargs)
+            return write(self.store)
         except Exception as exc:  # noqa: BLE001 - a locked or full disk must not end a game
             if what not in self._failed_writes:  # say it once, not at every event
                 self._failed_writes.add(what)
@@ -231,36 +233,41 @@ class ArcadeApp:
             return None
 
     def _start_session(self) -> None:
-        m = self.match
+        m = self._current_match()
         self.session_id = self._telemetry(
-            "start a session", self.store.start_session if self.store else None,
-            player=self.config.player, game=m.game, level_id=m.level_id, opponent=m.opponent_name,
-            opponent_elo=m.opponent_elo, level_source=m.level_source, seed=m.setup.seed,
-            mode="watch" if m.watch else "play",
+            "start a session",
+            lambda store: store.start_session(
+                player=self.config.player, game=m.game, level_id=m.level_id, opponent=m.opponent_name,
+                opponent_elo=m.opponent_elo, level_source=m.level_source, seed=m.setup.seed,
+                mode="watch" if m.watch else "play",
+            ),
         )
         if self.session_id:
             self.report.sessions.append(self.session_id)
 
     def _log_events(self, events: list[GameEvent]) -> None:
-        rows = [(self.match.life if e.life is None else e.life, e.kind, e.payload, self.match.t)
-                for e in events if e.log]
-        if rows and self.session_id:
-            self._telemetry("log events", self.store.log_events, self.session_id, rows)
+        m = self._current_match()
+        rows = [(m.life if e.life is None else e.life, e.kind, e.payload, m.t) for e in events if e.log]
+        session_id = self.session_id
+        if rows and session_id:
+            self._telemetry("log events", lambda store: store.log_events(session_id, rows))
 
-    def _end_session(self, outcome: str, quit_reason: str | None = None) -> None:
-        if not self.session_id or self.match is None:
+    def _end_session(self, result: MatchResult, outcome: str, quit_reason: str | None = None) -> None:
+        session_id = self.session_id
+        if not session_id:
             return
-        if outcome == "quit":
-            r = self.match.result()
-            score, opp, deaths = r.score, r.opponent_score, r.deaths
-        else:
-            r = self.last_result
-            score, opp, deaths = r.score, r.opponent_score, r.deaths
-        self._telemetry("end the session", self.store.end_session, self.session_id, outcome=outcome, score=score,
-                        deaths=deaths, quit_reason=quit_reason, opponent_score=opp)
+        self._telemetry("end the session", lambda store: store.end_session(
+            session_id, outcome=outcome, score=result.score, deaths=result.deaths, quit_reason=quit_reason,
+            opponent_score=result.opponent_score))
         self.session_id = None
 
     # ---------------------------------------------------------------------------------------------- matches
+    def _current_match(self) -> Match:
+        """The match being played or shown: the match screen, and what it calls, never run without one."""
+        if self.match is None:
+            raise RuntimeError("no match is running")
+        return self.match
+
     def _keep_agent_timings(self) -> None:
         for agent in self.match.agents if self.match is not None else ():
             if agent.calls:
@@ -277,7 +284,7 @@ class ArcadeApp:
                            realtime=not self.config.fast)
         self._show_loading(setup)
         try:
-            self.match = make_match(self.game, setup)
+            match = self.match = make_match(self.game, setup)
         except Exception as exc:  # a missing game, an agent that will not load, a bad level
             log.debug("could not start %s", self.game, exc_info=True)
             self._message(f"cannot start {self.game}: {exc}")
@@ -285,7 +292,7 @@ class ArcadeApp:
             if not self.config.title_screen:
                 self._quit(f"error: {exc}")
             return
-        for text in self.match.messages:
+        for text in match.messages:
             self._message(text)
         self.paused = False
         self._acc = 0.0
@@ -317,15 +324,16 @@ class ArcadeApp:
             return None
         return self.config.seed + 7919 * (self._matches_started - 1)
 
-    def _record_result(self) -> None:
+    def _record_result(self) -> MatchResult:
         self._final_hold = None
-        self.last_result = self.match.result()
-        self.report.results.append(self.last_result)
-        self._end_session(self.last_result.outcome)
+        result = self.last_result = self._current_match().result()
+        self.report.results.append(result)
+        self._end_session(result, result.outcome)
+        return result
 
     def _finish_match(self) -> None:
-        self._record_result()
-        self.sounds.play({"win": "win", "loss": "lose"}.get(self.last_result.outcome, "point"))
+        result = self._record_result()
+        self.sounds.play({"win": "win", "loss": "lose"}.get(result.outcome, "point"))
         self._set_screen("end")
         if self.config.exit_on_end:
             self._quit("match over")
@@ -335,8 +343,8 @@ class ArcadeApp:
             return
         if self._final_hold is not None:  # over, its last frame still up: it counts as played, not quit
             self._record_result()
-        elif not self.match.done:
-            self._end_session("quit", reason)
+        elif not self.match.done and self.session_id:
+            self._end_session(self.match.result(), "quit", reason)
 
     def _quit(self, reason: str) -> None:
         if self.screen_name == "match":
@@ -346,7 +354,7 @@ class ArcadeApp:
 
     def _advance(self, dt: float) -> None:
         """Run the env steps due after ``dt`` seconds (fixed timestep, at most a few per frame)."""
-        m = self.match
+        m = self._current_match()
         step_dt = 1.0 / m.step_rate
         self._acc += dt
         n = 0
@@ -390,7 +398,7 @@ class ArcadeApp:
             elif name == "q":
                 self._quit("quit key")
             elif not self.paused:
-                message = self.match.press(name)
+                message = self._current_match().press(name)
                 if message:
                     self.toast = (message, 2.0)
                     self.sounds.play("handover")
@@ -462,7 +470,7 @@ class ArcadeApp:
 
     def _draw_match(self, surf: Any) -> None:
         pg = self._pg
-        m = self.match
+        m = self._current_match()
         w, h = surf.get_size()
         frame = m.frame()
         fw, fh = frame.get_size()
@@ -525,15 +533,21 @@ class ArcadeApp:
         return "   ".join(f"{k}: {v}" for k, v in controls)
 
     def _end_score_line(self) -> str:
-        r = self.last_result
+        r = self._last_result()
         line = f"score {r.score}" + (f" : {r.opponent_score}" if r.opponent_score is not None else "")
         if self.match is not None and self.match.counts_deaths:
             line += f"    deaths {r.deaths}"
         return line
 
+    def _last_result(self) -> MatchResult:
+        """The finished match's result: the end screen is only reached after one is recorded."""
+        if self.last_result is None:
+            raise RuntimeError("no match has finished")
+        return self.last_result
+
     def _draw_end(self, surf: Any) -> None:
         w, h = surf.get_size()
-        r = self.last_result
+        r = self._last_result()
         headline = {"win": "YOU WIN", "loss": "YOU LOSE", "draw": "DRAW"}.get(r.outcome, r.outcome.upper())
         if self.config.watch:
             headline = {"win": f"{self.config.watch[0]} WINS", "loss": f"{self.config.watch[-1]} WINS"}.get(
@@ -577,7 +591,6 @@ class ArcadeApp:
         self._open_display()
         pg = self._pg
         clock = pg.time.Clock()
-        frame_dt = 1.0 / self.config.fps
         start = time.perf_counter()
         last = start
         try:
@@ -585,72 +598,90 @@ class ArcadeApp:
                 self._start_match()
             while self.running:
                 frame_start = time.perf_counter()
-                if self.script is not None:
-                    self.script.post(pg, self._script_screen(), self.frames_on_screen)
-                self.keys.begin_frame()
-                for event in pg.event.get():
-                    if event.type == pg.QUIT:
-                        self._quit("window closed")
-                    elif event.type == pg.KEYDOWN:
-                        name = key_name(pg, event.key)
-                        self.keys.key_down(name)
-                        if self.running:
-                            self._on_key(name)
-                    elif event.type == pg.KEYUP:
-                        self.keys.key_up(key_name(pg, event.key))
-                    elif event.type == getattr(pg, "WINDOWFOCUSLOST", -1):
-                        self.keys.release_all()  # keys released in another window never reach us
+                self._poll_input(pg)
                 if not self.running:
                     break
-                # fixed-rate game time: the real elapsed time, or exactly one frame in fast mode
-                now = time.perf_counter()
-                real_dt, last = now - last, now
-                dt = frame_dt if self.config.fast else min(real_dt, 0.25)
-                if real_dt > 0:
-                    self._fps_ema = (1 / real_dt) if self._fps_ema == 0 else 0.95 * self._fps_ema + 0.05 / real_dt
+                dt, last = self._frame_time(last)
                 if self.toast is not None:
                     self.toast = (self.toast[0], self.toast[1] - dt) if self.toast[1] > dt else None
                 in_match = self.screen_name == "match"
                 if in_match and not self.paused:
-                    if self._ready > 0:  # the countdown: the game waits, the display keeps ticking
-                        self._ready = max(0.0, self._ready - dt)
-                    elif self._final_hold is not None:  # the match is over: its last frame stays up a moment
-                        self._final_hold -= dt
-                        self.report.final_frames += 1
-                        if self._final_hold <= 1e-9:
-                            self._finish_match()
-                    else:
-                        self._advance(dt)
+                    self._update_match(dt)
                 self._draw()
                 pg.display.flip()
-                if in_match:
-                    frame_s = time.perf_counter() - frame_start
-                    self.report.match_frames += 1
-                    self.report.match_seconds += frame_s
-                    self.report.slowest_match_frame_ms = max(self.report.slowest_match_frame_ms, 1000 * frame_s)
-                    self.report.match_frame_ms.append(1000 * frame_s)
-                    if len(self.report.match_frame_ms) > 10_000:
-                        del self.report.match_frame_ms[:5_000]
-                self.report.frames += 1
-                self.frames_on_screen += 1
-                if self.config.screenshot and self.config.screenshot_frame == self.report.frames:
-                    self.screenshot(self.config.screenshot)
-                if self.config.max_frames is not None and self.report.frames >= self.config.max_frames:
-                    self._quit("frame budget")
+                self._count_frame(in_match, frame_start)
                 if not self.config.fast:
                     clock.tick(self.config.fps)
         except BaseException as exc:  # a crash (or Ctrl-C) still closes the session, with the reason
             self._quit(f"crashed: {type(exc).__name__}: {exc}" if isinstance(exc, Exception) else "interrupted")
             raise
         finally:
-            self.report.seconds = time.perf_counter() - start
-            self.report.screen = self.screen_name
-            self.report.sounds = list(self.sounds.played)
-            self._keep_agent_timings()
-            if self.config.screenshot and self.config.screenshot_frame is None and self._display is not None:
-                self.screenshot(self.config.screenshot)
-            self.close()
+            self._finish_run(start)
         return self.report
+
+    def _poll_input(self, pg: Any) -> None:
+        """This frame's scripted keys (tests, benchmarks) and window events, into the key state and the screens."""
+        if self.script is not None:
+            self.script.post(pg, self._script_screen(), self.frames_on_screen)
+        self.keys.begin_frame()
+        for event in pg.event.get():
+            if event.type == pg.QUIT:
+                self._quit("window closed")
+            elif event.type == pg.KEYDOWN:
+                name = key_name(pg, event.key)
+                self.keys.key_down(name)
+                if self.running:
+                    self._on_key(name)
+            elif event.type == pg.KEYUP:
+                self.keys.key_up(key_name(pg, event.key))
+            elif event.type == getattr(pg, "WINDOWFOCUSLOST", -1):
+                self.keys.release_all()  # keys released in another window never reach us
+
+    def _frame_time(self, last: float) -> tuple[float, float]:
+        """``(game seconds this frame, now)``: fixed-rate game time, the real elapsed time or one frame in fast mode."""
+        now = time.perf_counter()
+        real_dt = now - last
+        dt = 1.0 / self.config.fps if self.config.fast else min(real_dt, 0.25)
+        if real_dt > 0:
+            self._fps_ema = (1 / real_dt) if self._fps_ema == 0 else 0.95 * self._fps_ema + 0.05 / real_dt
+        return dt, now
+
+    def _update_match(self, dt: float) -> None:
+        if self._ready > 0:  # the countdown: the game waits, the display keeps ticking
+            self._ready = max(0.0, self._ready - dt)
+        elif self._final_hold is not None:  # the match is over: its last frame stays up a moment
+            self._final_hold -= dt
+            self.report.final_frames += 1
+            if self._final_hold <= 1e-9:
+                self._finish_match()
+        else:
+            self._advance(dt)
+
+    def _count_frame(self, in_match: bool, frame_start: float) -> None:
+        """Frame statistics for the report, the screenshot when its frame comes, and the frame budget."""
+        if in_match:
+            frame_s = time.perf_counter() - frame_start
+            self.report.match_frames += 1
+            self.report.match_seconds += frame_s
+            self.report.slowest_match_frame_ms = max(self.report.slowest_match_frame_ms, 1000 * frame_s)
+            self.report.match_frame_ms.append(1000 * frame_s)
+            if len(self.report.match_frame_ms) > 10_000:
+                del self.report.match_frame_ms[:5_000]
+        self.report.frames += 1
+        self.frames_on_screen += 1
+        if self.config.screenshot and self.config.screenshot_frame == self.report.frames:
+            self.screenshot(self.config.screenshot)
+        if self.config.max_frames is not None and self.report.frames >= self.config.max_frames:
+            self._quit("frame budget")
+
+    def _finish_run(self, start: float) -> None:
+        self.report.seconds = time.perf_counter() - start
+        self.report.screen = self.screen_name
+        self.report.sounds = list(self.sounds.played)
+        self._keep_agent_timings()
+        if self.config.screenshot and self.config.screenshot_frame is None and self._display is not None:
+            self.screenshot(self.config.screenshot)
+        self.close()
 
     def _script_screen(self) -> str:
         if self.screen_name == "match" and self._final_hold is not None:

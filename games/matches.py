@@ -161,7 +161,7 @@ class TimedAgent:
             with self._cv:
                 while self._pending is None and not self._stop:
                     self._cv.wait()
-                if self._stop:
+                if self._stop or self._pending is None:  # woken without work only to stop
                     return
                 obs, info = self._pending
                 self._pending = None
@@ -218,11 +218,11 @@ def make_agent(spec: str, game: str, seed: int | None = None, env: Any = None) -
                 kwargs: dict[str, Any] = {"env": env}
                 if "seed" in params and seed is not None:
                     kwargs["seed"] = seed
-                agent = cls(**kwargs)
-                if not getattr(agent, "name", None):
-                    agent.name = spec
-                return agent
-    agent = load_agent(spec, env_id=get_spec(game).play_env_id, seed=seed)
+                bot = cls(**kwargs)
+                if not getattr(bot, "name", None):
+                    bot.name = spec
+                return bot
+    agent: Any = load_agent(spec, env_id=get_spec(game).play_env_id, seed=seed)  # some carry seed() and elo
     if callable(getattr(agent, "seed", None)):
         agent.seed(seed)  # a policy that samples its actions (eval.deterministic: false) replays under --seed
     if _agent_elo(agent) is None:
@@ -301,7 +301,7 @@ def _pick_playable(levels: list[Any], seed: int | None, why_not: Callable[[Any],
     from envs.level import LevelError
 
     order = np.random.default_rng(seed).permutation(len(levels))
-    skipped = []
+    skipped: list[str] = []
     for i in order:
         level = levels[int(i)]
         reason = why_not(level)
@@ -524,9 +524,10 @@ class PlatformerMatch(Match):
     def reset(self) -> None:
         seed = self._next_seed()
         self.obs, self.info = self.env.reset(seed=seed)
+        assert self.env.level is not None  # reset() loads one
         self.level_id = self.env.level.name
         self._ghost_action: int | None = None
-        if self.ghost_agent is not None:
+        if self.ghost_agent is not None and self.ghost_env is not None:
             self.ghost_obs, self.ghost_info = self.ghost_env.reset(seed=seed)
             self.ghost_agent.reset()
             # its first move now, while the match is being set up: a planning bot plans here, not in frame 1
@@ -554,6 +555,7 @@ class PlatformerMatch(Match):
             action = int(self.player_agent.act(self.obs, self.info))
         else:
             action = self._human_action(keys)
+        assert self.env.state is not None  # the env was reset before the match's first step
         was_on_ground = self.env.state[plat.ON_GROUND]
         self.obs, _, terminated, truncated, self.info = self.env.step(action)
         if was_on_ground and self.env.state[plat.VY] < 0:
@@ -584,21 +586,22 @@ class PlatformerMatch(Match):
         return events
 
     def _step_ghost(self) -> list[GameEvent]:
-        if self.ghost_finished_at is not None:
+        agent, env = self.ghost_agent, self.ghost_env
+        if self.ghost_finished_at is not None or agent is None or env is None:
             return []
         if self._ghost_action is not None:
             action, self._ghost_action = self._ghost_action, None
         else:
-            action = int(self.ghost_agent.act(self.ghost_obs, self.ghost_info))
-        self.ghost_obs, _, terminated, truncated, self.ghost_info = self.ghost_env.step(action)
+            action = int(agent.act(self.ghost_obs, self.ghost_info))
+        self.ghost_obs, _, terminated, truncated, self.ghost_info = env.step(action)
         if not (terminated or truncated):
             return []
         if self.ghost_info.get("event") == "finished":
             self.ghost_finished_at = self.t
             return [GameEvent("opponent_finish", {"t": round(self.t, 3)}, sound="lose_point")]
         self.ghost_deaths += 1
-        self.ghost_obs, self.ghost_info = self.ghost_env.reset(seed=self.setup.seed)
-        self.ghost_agent.reset()
+        self.ghost_obs, self.ghost_info = env.reset(seed=self.setup.seed)
+        agent.reset()
         return [GameEvent("opponent_death", {"deaths": self.ghost_deaths})]
 
     def frame(self) -> Any:
@@ -672,9 +675,11 @@ class PongMatch(Match):
             if len(specs) < 2:
                 raise ValueError("watch pong needs two agents: --agents A B")
             self.left_agent: TimedAgent | None = self._agent(specs[0], 0)
+            right_spec = specs[1]
         else:
             self.left_agent = None
-        self.right_agent = self._agent(setup.watch[1] if self.watch else setup.opponent, 1)
+            right_spec = setup.opponent
+        self.right_agent = self._agent(right_spec, 1)
         self.reset()
 
     def reset(self) -> None:
@@ -768,9 +773,10 @@ class DungeonMatch(Match):
 
             kwargs = {"level": _pick_playable(kwargs["level_source"].levels, setup.seed, why_not, self.messages)}
         self.env = dungeon.DungeonEnv(render_mode="rgb_array", **kwargs)
-        spec = setup.watch[0] if self.watch else setup.opponent
-        if self.watch and len(setup.watch or ()) > 1:
-            self.messages.append(f"dungeon is a one-player game: agent B ({setup.watch[1]}) sits this one out")
+        specs = list(setup.watch or ())
+        spec = specs[0] if self.watch else setup.opponent
+        if self.watch and len(specs) > 1:
+            self.messages.append(f"dungeon is a one-player game: agent B ({specs[1]}) sits this one out")
         self.helper = self._agent(spec, 0, self.env)
         self.agent_in_control = self.watch
         self.handovers = 0
@@ -816,7 +822,7 @@ class DungeonMatch(Match):
             self._handover = False
             events.append(GameEvent("handover", {"to": "agent" if self.agent_in_control else "player"}))
         if self.agent_in_control:
-            action = int(self.helper.act(self.obs, self.info))
+            action: int | None = int(self.helper.act(self.obs, self.info))
             self.agent_steps += 1
         else:
             action = self._human_action(keys)
@@ -902,9 +908,11 @@ class SnakeMatch(Match):
             if len(specs) < 2:
                 raise ValueError("watch snake needs two agents: --agents A B")
             self.agent_0: TimedAgent | None = self._snake_agent(specs[0], 0)
+            spec_1 = specs[1]
         else:
             self.agent_0 = None
-        self.agent_1 = self._snake_agent(setup.watch[1] if self.watch else setup.opponent, 1)
+            spec_1 = setup.opponent
+        self.agent_1 = self._snake_agent(spec_1, 1)
         self.reset()
 
     def _snake_agent(self, spec: str, seed_offset: int) -> TimedAgent:

@@ -194,7 +194,7 @@ class _Database:
             connect_args["connect_timeout"] = _CONNECT_TIMEOUT_S
         if self.dialect_name == "sqlite":
             connect_args["timeout"] = _BUSY_TIMEOUT_S
-            if not _is_memory(url):
+            if url.database and not _is_memory(url):
                 Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         self.engine = sa.create_engine(url, connect_args=connect_args)
         if self.dialect_name == "sqlite":

@@ -49,8 +49,8 @@ def _rollout(env: gym.Env, seed: int, steps: int, action_seed: int = 123):
 
 def _assert_same(a, b):
     assert len(a) == len(b)
-    for step, (x, y) in enumerate(zip(a, b)):
-        for u, v in zip(x, y):
+    for step, (x, y) in enumerate(zip(a, b, strict=True)):
+        for u, v in zip(x, y, strict=True):
             if isinstance(u, np.ndarray):
                 np.testing.assert_array_equal(u, v, err_msg=f"step {step}")
             else:

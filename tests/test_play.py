@@ -589,7 +589,7 @@ def test_snake_match_knows_who_died_from_the_env():
         info = match.infos["snake_0"]
         assert match.done and list(info["dead"]) == match.dead
         died = [e.kind for e in events if e.kind in ("death", "opponent_death")]
-        assert died == [k for k, d in zip(("death", "opponent_death"), info["dead"]) if d]
+        assert died == [k for k, d in zip(("death", "opponent_death"), info["dead"], strict=True) if d]
         assert died or match.over_reason in ("time up", "board full")
         result = match.result()
         assert result.summary.endswith(f"length {info['length']} vs {info['opponent_length']}")

@@ -162,7 +162,7 @@ def test_first_to_n_ends_the_episode_with_a_winner():
 def test_truncation_at_max_steps():
     env = PongEnv(max_steps=40)
     env.reset(seed=0)
-    for t in range(40):
+    for _ in range(40):
         _, _, terminated, truncated, info = env.step(1)
     assert truncated and not terminated and info["winner"] is None
 
@@ -254,7 +254,8 @@ def test_agent_opponent_gets_the_mirrored_observation():
         if terminated or truncated:
             break
     assert terminated and opponent.resets == 1 and len(opponent.seen) == len(learner) - 1
-    for (mine, my_info), (theirs, their_info) in zip(learner, opponent.seen):
+    # the opponent is not asked to act on the terminal observation, hence one fewer
+    for (mine, my_info), (theirs, their_info) in zip(learner, opponent.seen, strict=False):
         np.testing.assert_allclose(theirs[0], 1.0 - mine[0], atol=1e-6)  # x mirrored
         assert theirs[1] == mine[1] and theirs[3] == mine[3]  # y and vy unchanged
         assert theirs[2] == -mine[2]  # vx mirrored
@@ -488,7 +489,7 @@ def test_parallel_env_uses_the_same_rules_as_pong_env():
 
     single = PongEnv(points_to_win=2, opponent=Replay())
     sobs, _ = single.reset(seed=11)
-    for a_l, a_r in zip(left_actions, right_actions):
+    for a_l, a_r in zip(left_actions, right_actions, strict=True):
         np.testing.assert_array_equal(sobs, obs["left"])
         obs, rewards, terms, _, _ = env.step({"left": a_l, "right": a_r})
         sobs, reward, terminated, truncated, _ = single.step(a_l)

@@ -10,9 +10,9 @@ def test_scalar_and_array_agree():
     np.testing.assert_array_equal(keys, rng.key_from_seed_array(np.arange(50)))
     counters = np.arange(50, dtype=np.uint64) * 7
     u = rng.uniform_array(keys, counters)
-    assert list(u) == [rng.uniform(int(k), int(c)) for k, c in zip(keys, counters)]
+    assert list(u) == [rng.uniform(int(k), int(c)) for k, c in zip(keys, counters, strict=True)]
     ints = rng.integers_array(keys, counters, 13)
-    assert list(ints) == [rng.integers(int(k), int(c), 13) for k, c in zip(keys, counters)]
+    assert list(ints) == [rng.integers(int(k), int(c), 13) for k, c in zip(keys, counters, strict=True)]
 
 
 def test_draws_look_uniform():

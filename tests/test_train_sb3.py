@@ -80,7 +80,7 @@ def test_adapter_matches_dummy_vec_env(mode):
         np.testing.assert_array_equal(o1, o2)
         np.testing.assert_array_equal(r1, r2)
         np.testing.assert_array_equal(d1, d2)
-        for a, b in zip(i1, i2):
+        for a, b in zip(i1, i2, strict=True):
             if "terminal_observation" in b:
                 ends += 1
                 np.testing.assert_array_equal(a["terminal_observation"], b["terminal_observation"])

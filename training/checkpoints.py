@@ -47,12 +47,12 @@ def save_vecnormalize_stats(vec_normalize: Any, path: Path) -> None:
     """VecNormalize running statistics as plain arrays (no pickled objects). A VecNormalize that does not
     normalize observations (``norm_obs=False``) has no observation statistics: only the return's are saved."""
     buf = io.BytesIO()
-    arrays = {}
+    arrays: dict[str, np.ndarray] = {}
     for prefix, name in (("obs", "obs_rms"), ("ret", "ret_rms")):
         rms = getattr(vec_normalize, name, None)
         if rms is not None:
             arrays |= {f"{prefix}_mean": rms.mean, f"{prefix}_var": rms.var, f"{prefix}_count": np.array(rms.count)}
-    np.savez(buf, **arrays)
+    np.savez(buf, allow_pickle=False, **arrays)
     atomic_write(path, lambda f: f.write(buf.getvalue()))
 
 

@@ -259,7 +259,9 @@ def demo_command(
         command = ["arcadelab", "demo"] + (["--total-steps", str(total_steps)] if total_steps else [])
         command += ["--run-dir", str(run_dir)] if run_dir else []
         cfg, run_path = prepare_run(cfg, run_dir, False, command)
-        _console.print(f"Training PPO on {cfg.env_id} for {cfg.total_steps:,} steps into {run_path} ...", soft_wrap=True)
+        _console.print(
+            f"Training PPO on {cfg.env_id} for {cfg.total_steps:,} steps into {run_path} ...", soft_wrap=True
+        )
         sb3_train(cfg, run_path, device="cpu")
         target = resolve_target(str(run_path))
         result = evaluate_agent(target.agent, target.env_id, target.env_kwargs, episodes, cfg.eval.seed_base)
@@ -282,9 +284,10 @@ def _run_app_command(run) -> None:
     _setup_logging(False)
     from games.cli_play import PlayError, summary
 
+    user_errors: tuple[type[BaseException], ...] = (PlayError, *_user_errors())
     try:
         report = run()
-    except (PlayError, *_user_errors()) as exc:
+    except user_errors as exc:
         raise _fail(str(exc)) from None
     except _display_errors() as exc:
         raise _fail(f"cannot open a window: {exc} (is there a display? check DISPLAY and SDL_VIDEODRIVER)") from None

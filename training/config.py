@@ -16,10 +16,13 @@ import inspect
 import json
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+if TYPE_CHECKING:  # SB3 is imported when a trainer asks for its class, not with the config
+    from stable_baselines3.common.base_class import BaseAlgorithm
 
 AlgoName = Literal["ppo", "a2c", "dqn", "maskable_ppo"]
 
@@ -253,7 +256,7 @@ def dump_config(config: TrainConfig, path: Path) -> None:
 # ------------------------------------------------------------------------------------------ SB3 resolution
 
 
-def algo_class(algo: str) -> type:
+def algo_class(algo: str) -> type[BaseAlgorithm]:
     """The SB3 class for an algorithm name (imports SB3)."""
     if algo == "maskable_ppo":
         from sb3_contrib import MaskablePPO
@@ -261,7 +264,8 @@ def algo_class(algo: str) -> type:
         return MaskablePPO
     import stable_baselines3 as sb3
 
-    return {"ppo": sb3.PPO, "a2c": sb3.A2C, "dqn": sb3.DQN}[algo]
+    classes: dict[str, type[BaseAlgorithm]] = {"ppo": sb3.PPO, "a2c": sb3.A2C, "dqn": sb3.DQN}
+    return classes[algo]
 
 
 def _linear_schedule(start: float):

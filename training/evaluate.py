@@ -50,6 +50,14 @@ def episode_won(info: dict[str, Any], episode_return: float) -> bool:
     return episode_return > 0
 
 
+def _rgb_frame(env: gym.Env) -> np.ndarray:
+    """The env's frame; recording needs ``render_mode="rgb_array"``, which gives one array per call."""
+    frame: object = env.render()
+    if not isinstance(frame, np.ndarray):
+        raise ValueError(f"{env} rendered {type(frame).__name__}, not an rgb_array frame")
+    return frame
+
+
 def run_episode(
     env: gym.Env,
     agent: Any,
@@ -68,13 +76,13 @@ def run_episode(
         agent.seed(seed)  # a sampling agent draws the same actions for the same episode
     total, steps = 0.0, 0
     if frames is not None:
-        frames.append(env.render())
+        frames.append(_rgb_frame(env))
     while True:
         obs, reward, terminated, truncated, info = env.step(agent.act(obs, info))
         total += float(reward)
         steps += 1
         if frames is not None and len(frames) < max_frames:
-            frames.append(env.render())
+            frames.append(_rgb_frame(env))
         if terminated or truncated or steps >= max_steps:
             if final_info is not None:
                 final_info.update(info)
@@ -171,12 +179,13 @@ def resolve_target(run_or_model: str, env_id: str | None = None, opponent: str |
     target_env = env_id or config_env
     if target_env is None:
         raise ValueError(f"cannot tell which env {run_or_model!r} plays: pass --env ENV_ID")
+    agent: Any  # an Agent, or for a bot that reads the env's state a function env -> Agent
     if run_or_model in BOTS and bot_needs_env(run_or_model):
 
-        def agent(env: gym.Env) -> Any:
+        def bot_for(env: gym.Env) -> Any:
             return load_agent(run_or_model, env_id=target_env, seed=0, env=env)
 
-        label = run_or_model
+        agent, label = bot_for, run_or_model
     else:
         from agents.base import for_env_frames
 

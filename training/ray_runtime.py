@@ -49,7 +49,7 @@ def apply_ray_env() -> None:
     before this ran, its cached flag is corrected too.
     """
     os.environ.update(SAFE_RAY_ENV)
-    constants = sys.modules.get("ray._private.ray_constants")
+    constants: Any = sys.modules.get("ray._private.ray_constants")  # Ray's private module, untyped for us
     if constants is not None and getattr(constants, "ENABLE_RAY_CLUSTER", False):
         constants.ENABLE_RAY_CLUSTER = False
 

@@ -30,7 +30,8 @@ def _write_mp4(frames: list[np.ndarray], out: Path, fps: float) -> None:
             "or record a .gif, which needs nothing extra"
         ) from None
     try:
-        with imageio.get_writer(out, fps=fps, codec="libx264", macro_block_size=1) as writer:
+        writer = imageio.get_writer(out, fps=fps, codec="libx264", macro_block_size=1)
+        with writer:
             for frame in frames:
                 writer.append_data(frame)
     except (ImportError, RuntimeError, OSError) as exc:

@@ -44,6 +44,7 @@ from typing import Any
 
 from agents import artifacts
 from agents.obs_adapters import adapt_obs, adapted_space, is_image, obs_adapter
+from envs.spec import ActionMasked
 from training import ray_runtime
 
 log = logging.getLogger(__name__)
@@ -204,7 +205,11 @@ def _action_mask_wrapper_class() -> type:
 
         def __init__(self, env: gym.Env) -> None:
             super().__init__(env)
-            n = int(env.action_space.n)
+            game, space = env.unwrapped, env.action_space
+            if not isinstance(game, ActionMasked) or not isinstance(space, gym.spaces.Discrete):
+                raise TypeError(f"action masking needs action_masks() and a Discrete action space: {env}")
+            self._game = game
+            n = int(space.n)
             self.observation_space = gym.spaces.Dict(
                 {
                     "observations": env.observation_space,
@@ -213,7 +218,7 @@ def _action_mask_wrapper_class() -> type:
             )
 
         def _wrap(self, obs: Any) -> dict[str, Any]:
-            mask = np.asarray(self.env.unwrapped.action_masks(), dtype=np.float32)
+            mask = np.asarray(self._game.action_masks(), dtype=np.float32)
             return {"observations": obs, "action_mask": mask}
 
         def reset(self, **kwargs: Any):
@@ -451,7 +456,7 @@ def read_metadata(checkpoint_dir: Path) -> dict[str, Any]:
 
 def list_checkpoints(checkpoints_dir: Path) -> list[tuple[int, Path]]:
     """``(env steps, path)`` of every complete checkpoint in ``checkpoints_dir``, oldest first."""
-    found = []
+    found: list[tuple[int, Path]] = []
     if not checkpoints_dir.is_dir():
         return found
     for path in checkpoints_dir.iterdir():
@@ -672,32 +677,23 @@ def train(
 
     Raises:
         ValueError: unknown algorithm, device or hyperparameter (each named), non-positive budgets, self-play on
-            a game without a two-player view, ``resume`` without a checkpoint, or a fresh run into a folder that has checkpoints.
+            a game without a two-player view, ``resume`` without a checkpoint, or a fresh run into a folder that
+            has checkpoints.
     """
     algo = algo.upper()
     training_kwargs, backend_opts = split_hyperparams(algo, hyperparams)
-    if device not in DEVICES:
-        raise ValueError(f"device={device!r} is not one of {', '.join(DEVICES)}")
-    if total_steps <= 0:
-        raise ValueError(f"total_steps must be > 0, got {total_steps}")
-    if checkpoint_every_steps <= 0:
-        raise ValueError(f"checkpoint_every_steps must be > 0, got {checkpoint_every_steps}")
-    if num_env_runners is not None and num_env_runners < 0:
-        raise ValueError(f"num_env_runners must be >= 0, got {num_env_runners}")
-    if self_play:
-        parallel_env_class(env_id)  # ValueError naming the games self-play trains
-    if self_play and dict(env_kwargs).get("obs_type", "vector") != "vector":
-        raise ValueError("self_play trains on vector observations only: drop obs_type from env_kwargs")
-
+    _check_train_args(
+        env_id=env_id,
+        env_kwargs=env_kwargs,
+        device=device,
+        total_steps=total_steps,
+        checkpoint_every_steps=checkpoint_every_steps,
+        num_env_runners=num_env_runners,
+        self_play=self_play,
+    )
     run_dir = Path(run_dir)
     checkpoints_dir = run_dir / artifacts.CHECKPOINT_DIR
-    existing = list_checkpoints(checkpoints_dir)
-    if resume and not existing:
-        raise ValueError(f"resume=True but {checkpoints_dir} holds no checkpoint to resume from")
-    if not resume and existing:
-        raise ValueError(
-            f"{checkpoints_dir} already holds checkpoints; pass resume=True or use a new run_dir"
-        )
+    existing = _checkpoints_to_continue(checkpoints_dir, resume)
 
     env_kwargs, obs_space, env_has_masks, agents = probe_env(env_id, env_kwargs, self_play)
     # RLlib's action-masking RLModule is a PPO module; APPO trains unmasked (the agent still masks when playing).
@@ -757,44 +753,24 @@ def train(
             resumed_opponent = read_metadata(existing[-1][1]).get("selfplay_opponent") if resume else None
             self_play_start(algorithm, selfplay_state, steps, resumed_opponent)
 
-        def metadata() -> dict[str, Any]:
-            meta = {**metadata_base, "env_steps": steps, "iteration": int(algorithm.iteration or 0)}
-            if selfplay_state is not None:
-                # The opponent the checkpoint's "opponent" module holds, so a resume knows its name and Elo.
-                meta["selfplay_opponent"] = dataclasses.asdict(selfplay_state.opponent)
-                meta["selfplay_elo"] = selfplay_state.elo.rating
-            return meta
-
-        next_checkpoint = (steps // checkpoint_every_steps + 1) * checkpoint_every_steps
-        last_saved_steps = existing[-1][0] if existing else -1
-        final = None
-        while steps < total_steps:
-            tick, before = time.perf_counter(), steps
-            try:
-                result = algorithm.train()
-            except KeyboardInterrupt:
-                _save_on_interrupt(algorithm, checkpoints_dir, metadata(), steps, last_saved_steps)
-                raise
-            steps = int(result.get("num_env_steps_sampled_lifetime", steps))
-            elapsed = time.perf_counter() - tick
-            fps = (steps - before) / elapsed if elapsed > 0 else None
-            scalars = scalars_from_result(result, fps)
-            if selfplay_state is not None:
-                scalars.update(self_play_step(algorithm, selfplay_state, result, steps))
-            for tag, value in scalars.items():
-                writer.add_scalar(tag, value, steps)
-            writer.flush()
-            log.info("iteration %s: %d env steps", result.get("training_iteration"), steps)
-            if steps >= next_checkpoint and steps < total_steps:
-                save_checkpoint(algorithm, checkpoints_dir / f"{CHECKPOINT_PREFIX}{steps:010d}", metadata())
-                last_saved_steps = steps
-                next_checkpoint = (steps // checkpoint_every_steps + 1) * checkpoint_every_steps
-                prune_checkpoints(checkpoints_dir, keep_last)
-        final_meta = metadata()
-        if last_saved_steps != steps or not (checkpoints_dir / FINAL_NAME).exists():
-            final = save_checkpoint(algorithm, checkpoints_dir / FINAL_NAME, final_meta)
-        else:
-            final = checkpoints_dir / FINAL_NAME
+        steps, last_saved_steps = _train_until(
+            algorithm,
+            writer,
+            steps=steps,
+            total_steps=total_steps,
+            last_saved_steps=existing[-1][0] if existing else -1,
+            checkpoint_every_steps=checkpoint_every_steps,
+            checkpoints_dir=checkpoints_dir,
+            keep_last=keep_last,
+            metadata_base=metadata_base,
+            selfplay_state=selfplay_state,
+        )
+        final = checkpoints_dir / FINAL_NAME
+        if last_saved_steps != steps or not final.exists():
+            # A resumed run with nothing left to train keeps the final checkpoint it already has.
+            final = save_checkpoint(
+                algorithm, final, _checkpoint_metadata(metadata_base, algorithm, selfplay_state, steps)
+            )
         return final
     finally:
         if writer is not None:
@@ -803,6 +779,99 @@ def train(
             algorithm.stop()
         if started_ray:
             ray_runtime.shutdown()
+
+
+def _check_train_args(
+    *,
+    env_id: str,
+    env_kwargs: dict,
+    device: str,
+    total_steps: int,
+    checkpoint_every_steps: int,
+    num_env_runners: int | None,
+    self_play: bool,
+) -> None:
+    """Refuse bad ``train`` arguments before Ray starts, each by name."""
+    if device not in DEVICES:
+        raise ValueError(f"device={device!r} is not one of {', '.join(DEVICES)}")
+    if total_steps <= 0:
+        raise ValueError(f"total_steps must be > 0, got {total_steps}")
+    if checkpoint_every_steps <= 0:
+        raise ValueError(f"checkpoint_every_steps must be > 0, got {checkpoint_every_steps}")
+    if num_env_runners is not None and num_env_runners < 0:
+        raise ValueError(f"num_env_runners must be >= 0, got {num_env_runners}")
+    if self_play:
+        parallel_env_class(env_id)  # ValueError naming the games self-play trains
+    if self_play and dict(env_kwargs).get("obs_type", "vector") != "vector":
+        raise ValueError("self_play trains on vector observations only: drop obs_type from env_kwargs")
+
+
+def _checkpoints_to_continue(checkpoints_dir: Path, resume: bool) -> list[tuple[int, Path]]:
+    """The run's checkpoints, oldest first: some for a resume, none for a fresh run (else ValueError)."""
+    existing = list_checkpoints(checkpoints_dir)
+    if resume and not existing:
+        raise ValueError(f"resume=True but {checkpoints_dir} holds no checkpoint to resume from")
+    if not resume and existing:
+        raise ValueError(f"{checkpoints_dir} already holds checkpoints; pass resume=True or use a new run_dir")
+    return existing
+
+
+def _checkpoint_metadata(
+    metadata_base: dict[str, Any], algorithm: Any, selfplay_state: Any, steps: int
+) -> dict[str, Any]:
+    """What a checkpoint records beside the weights: the run's settings, its progress, the self-play opponent."""
+    meta = {**metadata_base, "env_steps": steps, "iteration": int(algorithm.iteration or 0)}
+    if selfplay_state is not None:
+        # The opponent the checkpoint's "opponent" module holds, so a resume knows its name and Elo.
+        meta["selfplay_opponent"] = dataclasses.asdict(selfplay_state.opponent)
+        meta["selfplay_elo"] = selfplay_state.elo.rating
+    return meta
+
+
+def _train_until(
+    algorithm: Any,
+    writer: Any,
+    *,
+    steps: int,
+    total_steps: int,
+    last_saved_steps: int,
+    checkpoint_every_steps: int,
+    checkpoints_dir: Path,
+    keep_last: int,
+    metadata_base: dict[str, Any],
+    selfplay_state: Any,
+) -> tuple[int, int]:
+    """Run training iterations from ``steps`` env steps until ``total_steps``; return ``(steps, last saved steps)``.
+
+    Each iteration's scalars go to ``writer``; a checkpoint is written every ``checkpoint_every_steps`` (the last
+    ``keep_last`` kept), and on Ctrl+C the progress since the last one is saved before the interrupt goes on.
+    """
+    next_checkpoint = (steps // checkpoint_every_steps + 1) * checkpoint_every_steps
+    while steps < total_steps:
+        tick, before = time.perf_counter(), steps
+        try:
+            result = algorithm.train()
+        except KeyboardInterrupt:
+            metadata = _checkpoint_metadata(metadata_base, algorithm, selfplay_state, steps)
+            _save_on_interrupt(algorithm, checkpoints_dir, metadata, steps, last_saved_steps)
+            raise
+        steps = int(result.get("num_env_steps_sampled_lifetime", steps))
+        elapsed = time.perf_counter() - tick
+        fps = (steps - before) / elapsed if elapsed > 0 else None
+        scalars = scalars_from_result(result, fps)
+        if selfplay_state is not None:
+            scalars.update(self_play_step(algorithm, selfplay_state, result, steps))
+        for tag, value in scalars.items():
+            writer.add_scalar(tag, value, steps)
+        writer.flush()
+        log.info("iteration %s: %d env steps", result.get("training_iteration"), steps)
+        if steps >= next_checkpoint and steps < total_steps:
+            metadata = _checkpoint_metadata(metadata_base, algorithm, selfplay_state, steps)
+            save_checkpoint(algorithm, checkpoints_dir / f"{CHECKPOINT_PREFIX}{steps:010d}", metadata)
+            last_saved_steps = steps
+            next_checkpoint = (steps // checkpoint_every_steps + 1) * checkpoint_every_steps
+            prune_checkpoints(checkpoints_dir, keep_last)
+    return steps, last_saved_steps
 
 
 def _selfplay_settings(selfplay: Any) -> Any:
@@ -869,10 +938,12 @@ def probe_env(env_id: str, env_kwargs: dict, self_play: bool) -> tuple[dict, Any
 
     kwargs = dict(env_kwargs or {})
     agents: tuple[Any, ...] = ()
+    env: Any  # the game's two-player view for self-play, else a Gymnasium env
+    space: gym.Space
     try:
         if self_play:
             cls = parallel_env_class(env_id)
-            taken = inspect.signature(cls.__init__).parameters
+            taken = inspect.signature(cls).parameters
             dropped = sorted(k for k in kwargs if k not in taken)
             if dropped:
                 log.info("self-play: %s takes no %s; ignoring it", cls.__name__, ", ".join(dropped))

@@ -41,14 +41,19 @@ def _metadata(config: TrainConfig) -> dict[str, Any]:
 
 def _build_env(config: TrainConfig, ghost: Any | None = None):
     """The training VecEnv; with self-play, every env gets the shared ghost as its opponent (DummyVecEnv)."""
+    import gymnasium as gym
     from stable_baselines3.common.preprocessing import is_image_space
     from stable_baselines3.common.vec_env import VecNormalize
 
     from training.vec_env import build_vec_env
 
     if ghost is not None:
+        assert config.selfplay is not None  # the ghost exists only for self-play
         env_kwargs = dict(config.env_kwargs) | {config.selfplay.opponent_kwarg: ghost}
         venv = build_vec_env(config.env_id, env_kwargs, config.n_envs, config.seed, "dummy")
+        if not isinstance(venv.action_space, gym.spaces.Discrete):
+            venv.close()
+            raise ConfigError(f"field 'selfplay': {config.env_id} has no discrete actions for the ghost to play")
         ghost.n_actions = int(venv.action_space.n)
     else:
         venv = build_vec_env(config.env_id, config.env_kwargs, config.n_envs, config.seed, config.vec_env)
@@ -93,6 +98,8 @@ def train(
     progress: bool = True,
 ) -> Path:
     """Train ``config`` into ``run_dir`` (prepared by :func:`prepare_run`); returns the final model's path."""
+    from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
+
     from training.callbacks import AtomicCheckpointCallback, PeriodicEvalCallback, RichProgressCallback
 
     validate_for_sb3(config)
@@ -136,7 +143,7 @@ def train(
                 checkpoints.load_vecnormalize_stats(
                     model.get_vec_normalize_env(), zip_path.parent / files["vecnormalize"]
                 )
-            if "replay_buffer" in files:
+            if "replay_buffer" in files and isinstance(model, OffPolicyAlgorithm):  # saved only by those
                 model.load_replay_buffer(zip_path.parent / files["replay_buffer"])
             # Fresh episodes, not a replay of the first ones: the env seed moves on with the step counter.
             venv.seed(config.seed + model.num_timesteps)

@@ -200,7 +200,8 @@ class SnapshotPool:
         for snap in dropped:
             self._weights.pop(snap.name, None)
         if self.last_save_step is not None and self.last_save_step > step:
-            self.last_save_step = self.latest.step if self.snapshots else None
+            latest = self.latest
+            self.last_save_step = latest.step if latest is not None else None
         if self.last_swap_step is not None and self.last_swap_step > step:
             self.last_swap_step = int(step)
         return dropped
@@ -464,14 +465,20 @@ class SelfPlayCallback(BaseCallback):
         self.seed = seed
         self.state: SelfPlayState | None = None
 
+    def _started(self) -> SelfPlayState:
+        """The pool and Elo, which exist from the start of training on."""
+        if self.state is None:
+            raise RuntimeError("SelfPlayCallback used before training started")
+        return self.state
+
     def _on_training_start(self) -> None:
         step = int(self.num_timesteps)
-        self.state = SelfPlayState.load_or_create(self.run_dir, self.settings, self.seed, step=step)
-        if not len(self.state.pool):  # as ML-Agents: the initial policy is the first snapshot
-            self.state.save_snapshot(step, _policy_weights(self.model.policy))
-        weights = self.state.opponent_weights()
+        state = self.state = SelfPlayState.load_or_create(self.run_dir, self.settings, self.seed, step=step)
+        if not len(state.pool):  # as ML-Agents: the initial policy is the first snapshot
+            state.save_snapshot(step, _policy_weights(self.model.policy))
+        weights = state.opponent_weights()
         if weights is not None:  # resumed: the same opponent as before the stop
-            self._load_ghost(weights, self.state.opponent.elo)
+            self._load_ghost(weights, state.opponent.elo)
         else:
             self._swap(step)
 
@@ -481,17 +488,20 @@ class SelfPlayCallback(BaseCallback):
         self.ghost.load(self.model.policy, weights, rating)
         env = self.model.get_vec_normalize_env()
         if isinstance(env, VecNormalize) and env.norm_obs:
+            if isinstance(env.obs_rms, dict):
+                raise TypeError("the self-play ghost normalizes array observations only, not a Dict space")
             self.ghost.obs_stats = (env.obs_rms.mean.copy(), env.obs_rms.var.copy())
             self.ghost.clip_obs = env.clip_obs
 
     def _swap(self, step: int) -> None:
-        opponent = self.state.choose_opponent(step)
-        weights = self.state.opponent_weights()
+        state = self._started()
+        opponent = state.choose_opponent(step)
+        weights = state.opponent_weights()
         self._load_ghost(weights if weights is not None else _policy_weights(self.model.policy), opponent.elo)
 
     def _on_step(self) -> bool:
-        state = self.state
-        for done, info in zip(self.locals["dones"], self.locals["infos"]):
+        state = self._started()
+        for done, info in zip(self.locals["dones"], self.locals["infos"], strict=True):
             if done:
                 state.record_game(score_from_winner(info.get("winner")))
         step = int(self.num_timesteps)
@@ -502,11 +512,12 @@ class SelfPlayCallback(BaseCallback):
         return True
 
     def _on_rollout_end(self) -> None:
-        self.logger.record("selfplay/elo", self.state.elo.rating)
-        self.logger.record("selfplay/opponent_elo", self.state.opponent.elo)
-        self.logger.record("selfplay/games", self.state.elo.games)
-        self.logger.record("selfplay/pool_size", len(self.state.pool))
-        self.state.save(self.num_timesteps)
+        state = self._started()
+        self.logger.record("selfplay/elo", state.elo.rating)
+        self.logger.record("selfplay/opponent_elo", state.opponent.elo)
+        self.logger.record("selfplay/games", state.elo.games)
+        self.logger.record("selfplay/pool_size", len(state.pool))
+        state.save(self.num_timesteps)
 
     def _on_training_end(self) -> None:
         if self.state is not None:

@@ -9,10 +9,10 @@ and reset finished sub-envs according to ``metadata["autoreset_mode"]``:
   ``step`` and ignores that action. When the vector env supports gymnasium's partial reset
   (``reset(options={"reset_mask": done})``, as ``SyncVectorEnv``/``AsyncVectorEnv`` do, or any env with
   ``supports_reset_mask = True``, as ArcadeLab's batched Snake and Pong do) the adapter resets the finished
-  sub-envs right away, which is exact. Otherwise the finished row keeps its last obs for one more step; the next step is the
-  env's reset step, whose action is ignored and whose reward is 0. SB3 then stores one extra transition per
-  episode (last obs -> first obs, reward 0, not done) - the same approximation as feeding NEXT_STEP envs to
-  SB3 directly; the episode statistics reported here skip that step.
+  sub-envs right away, which is exact. Otherwise the finished row keeps its last obs for one more step; the next
+  step is the env's reset step, whose action is ignored and whose reward is 0. SB3 then stores one extra
+  transition per episode (last obs -> first obs, reward 0, not done) - the same approximation as feeding
+  NEXT_STEP envs to SB3 directly; the episode statistics reported here skip that step.
 * ``DISABLED``: partial reset (required).
 
 SB3 wants a four-tuple with ``dones = terminated | truncated``, the obs of the new episode in the batch, and for
@@ -33,6 +33,8 @@ import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 from stable_baselines3.common.vec_env import VecEnv
 from stable_baselines3.common.vec_env.base_vec_env import VecEnvIndices, VecEnvStepReturn
+
+from envs.spec import ActionMasked
 
 logger = logging.getLogger(__name__)
 
@@ -202,13 +204,17 @@ class GymnasiumVectorEnvAdapter(VecEnv):
         return [False for _ in self._target(indices)]
 
     def get_images(self) -> Sequence[np.ndarray | None]:
-        frame = self.env.render() if self.render_mode == "rgb_array" else None
+        if self.render_mode != "rgb_array":
+            return [None] * self.num_envs
+        frame: Any = self.env.render()  # gymnasium types it with an unbound TypeVar
         if frame is None:
             return [None] * self.num_envs
         frames = np.asarray(frame)
         return list(frames) if frames.ndim == 4 else [frames] + [None] * (self.num_envs - 1)
 
     def action_masks(self) -> np.ndarray:
+        if not isinstance(self.env, ActionMasked):
+            raise AttributeError(f"{type(self.env).__name__} has no action_masks()")
         return np.asarray(self.env.action_masks(), dtype=bool)
 
 
@@ -270,14 +276,12 @@ def build_vec_env(
                 ) from None
             # e.g. pixel observations: the batched envs are vector-only; one env per game then.
             logger.info("batched %s refused env_kwargs (%s); using DummyVecEnv", env_id, exc)
-    if venv is not None:
-        pass
-    elif vec_env == "subproc" and n_envs > 1:
+    if venv is None and vec_env == "subproc" and n_envs > 1:
         venv = SubprocVecEnv([_make_single(env_id, env_kwargs) for _ in range(n_envs)])
-    else:
+    elif venv is None:
         venv = DummyVecEnv([_make_single(env_id, env_kwargs) for _ in range(n_envs)])
     venv.seed(seed)
     space = venv.observation_space
-    if is_image_space(space) and not is_image_space_channels_first(space):
+    if isinstance(space, gym.spaces.Box) and is_image_space(space) and not is_image_space_channels_first(space):
         venv = VecTransposeImage(venv)
     return venv

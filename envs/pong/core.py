@@ -10,11 +10,10 @@ Float determinism: every kernel does the float64 arithmetic of the original scal
 order (no fastmath: no reassociation or fused multiply-add), so trajectories are bit-identical to the recorded
 golden hashes (``tests/test_pong_golden.py``) and trained models stay valid.
 
-Speed (``benchmarks/env_throughput.py``): the per-row helpers are ``inline="always"``, so numba inlines them into
-the loop at IR level, and the entry kernels that Python calls are compiled with ``_nrt=False``. Inlined calls
-that take arrays otherwise increment and decrement the arrays' reference counts (two atomic instructions per array
-per call), which cost more than Pong's rules themselves; no kernel here allocates, so none needs the runtime.
-The ring buffer of the tracker wraps with a compare rather than ``%`` (a 64-bit division per use).
+Speed (``benchmarks/env_throughput.py``): per-row helpers are ``envs.jit.row_helper`` (inlined into the loop) and
+the entry points Python calls are ``envs.jit.kernel`` (no numba runtime, so no reference counting); see
+``envs/jit.py`` for why. The tracker's ring buffer wraps with a compare rather than ``%`` (a 64-bit division
+per use).
 
 Court units: the court is ``COURT_W x COURT_H`` = 1.0 x 0.75, ``y`` grows downwards (screen convention), one
 step is 1/60 s. Velocities are in court units per step.
@@ -27,6 +26,7 @@ import math
 import numpy as np
 from numba import njit
 
+from envs.jit import kernel, row_helper
 from envs.rng import integers_nb, uniform_nb
 
 # --- the court (court units; x to the right, y downwards) -----------------------------------------------------
@@ -117,21 +117,21 @@ class PongState:
 
 
 # --- random draws --------------------------------------------------------------------------------------------
-@njit(cache=True, inline="always")
+@row_helper
 def _uniform(rng: np.ndarray, r: int) -> float:
     u = uniform_nb(rng[r, KEY], rng[r, COUNTER])
     rng[r, COUNTER] += _U1
     return u
 
 
-@njit(cache=True, inline="always")
+@row_helper
 def _integer3(rng: np.ndarray, r: int) -> int:
     i = integers_nb(rng[r, KEY], rng[r, COUNTER], _U3)
     rng[r, COUNTER] += _U1
     return i
 
 
-@njit(cache=True, inline="always")
+@row_helper
 def _direction(action: int) -> float:
     """Action -> paddle direction: 0 stay, 1 up (-1), 2 down (+1); branch-free (actions are random early in
     training, so branches on them mispredict)."""
@@ -139,7 +139,7 @@ def _direction(action: int) -> float:
 
 
 # --- the rules -----------------------------------------------------------------------------------------------
-@njit(cache=True, inline="always")
+@row_helper
 def serve_row(f: np.ndarray, rng: np.ndarray, r: int) -> None:
     """Serve from the centre: three draws (direction, angle, the tracker's next aim)."""
     u_dir = _uniform(rng, r)
@@ -154,7 +154,7 @@ def serve_row(f: np.ndarray, rng: np.ndarray, r: int) -> None:
     f[r, VX] = -vx if u_dir < 0.5 else vx
 
 
-@njit(cache=True, inline="always")
+@row_helper
 def reset_row(f: np.ndarray, iv: np.ndarray, rng: np.ndarray, hist: np.ndarray, r: int) -> None:
     """Start a new episode on row ``r`` (its random stream continues) and fill the tracker's history."""
     iv[r, SCORE_L] = 0
@@ -170,13 +170,13 @@ def reset_row(f: np.ndarray, iv: np.ndarray, rng: np.ndarray, hist: np.ndarray, 
     hist[r, :] = f[r, BY]
 
 
-@njit(cache=True, _nrt=False)
+@kernel
 def reset_rows(f: np.ndarray, iv: np.ndarray, rng: np.ndarray, hist: np.ndarray, rows: np.ndarray) -> None:
     for r in rows:
         reset_row(f, iv, rng, hist, r)
 
 
-@njit(cache=True, inline="always")
+@row_helper
 def physics_row(f: np.ndarray, iv: np.ndarray, rng: np.ndarray, r: int, a_left: int, a_right: int) -> int:
     """One step of row ``r``: paddles, ball, walls, swept paddle hits, points and serves; returns the event bits.
 
@@ -246,7 +246,7 @@ def physics_row(f: np.ndarray, iv: np.ndarray, rng: np.ndarray, r: int, a_left: 
 
 
 # --- the tracker opponent --------------------------------------------------------------------------------------
-@njit(cache=True, inline="always")
+@row_helper
 def tracker_action(hist: np.ndarray, iv: np.ndarray, r: int, paddle_y: float, aim_offset: float) -> int:
     """0 stay, 1 up, 2 down: towards the delayed ball ``y`` plus ``aim_offset`` (court units)."""
     pos = iv[r, HPOS] + 1
@@ -260,7 +260,7 @@ def tracker_action(hist: np.ndarray, iv: np.ndarray, r: int, paddle_y: float, ai
     return 0
 
 
-@njit(cache=True, inline="always")
+@row_helper
 def tracker_observe(hist: np.ndarray, iv: np.ndarray, r: int, ball_y: float) -> None:
     """Record the ball's ``y`` after a step."""
     pos = iv[r, HPOS] + 1
@@ -271,7 +271,7 @@ def tracker_observe(hist: np.ndarray, iv: np.ndarray, r: int, ball_y: float) -> 
 
 
 # --- one env step (rules + opponent + reward + episode end) ----------------------------------------------------
-@njit(cache=True, inline="always")
+@row_helper
 def step_row(
     f: np.ndarray, iv: np.ndarray, rng: np.ndarray, hist: np.ndarray, r: int, action: int,
     opp_mode: int, opp_action: int, aim_scale: float, points_to_win: int, max_steps: int,
@@ -297,14 +297,15 @@ def step_row(
     return reward, terminated, truncated, ev
 
 
-@njit(cache=True, _nrt=False)
+@kernel
 def step_one(
     f: np.ndarray, iv: np.ndarray, rng: np.ndarray, hist: np.ndarray, action: int, opp_mode: int,
     opp_action: int, aim_scale: float, points_to_win: int, max_steps: int, hit_reward: float,
     loss_penalty: float, obs: np.ndarray, write_obs: bool,
 ) -> tuple[float, bool, bool, int, int, int]:  # fmt: skip
-    """``step_row`` on a one-row state, writing the left seat's vector observation into ``obs`` ((1, 8)) when asked; returns
-    (reward, terminated, truncated, event bits, left score, right score) so the env reads no array afterwards."""
+    """``step_row`` on a one-row state, writing the left seat's vector observation into ``obs`` ((1, 8)) when asked;
+    returns (reward, terminated, truncated, event bits, left score, right score) so the env reads no array
+    afterwards."""
     reward, terminated, truncated, ev = step_row(
         f, iv, rng, hist, 0, action, opp_mode, opp_action, aim_scale, points_to_win, max_steps, hit_reward,
         loss_penalty,
@@ -314,7 +315,7 @@ def step_one(
     return reward, terminated, truncated, ev, iv[0, SCORE_L], iv[0, SCORE_R]
 
 
-@njit(cache=True, _nrt=False)
+@kernel
 def step_batch(
     f: np.ndarray, iv: np.ndarray, rng: np.ndarray, hist: np.ndarray, actions: np.ndarray, pending: np.ndarray,
     opp_mode: int, aim_scale: float, points_to_win: int, max_steps: int, hit_reward: float, loss_penalty: float,
@@ -348,7 +349,7 @@ def step_batch(
     return n_term
 
 
-@njit(cache=True, _nrt=False)
+@kernel
 def write_outputs(f: np.ndarray, iv: np.ndarray, obs: np.ndarray, score: np.ndarray) -> None:
     """Every row's observation (left seat) and score."""
     for r in range(f.shape[0]):
@@ -358,7 +359,7 @@ def write_outputs(f: np.ndarray, iv: np.ndarray, obs: np.ndarray, score: np.ndar
 
 
 # --- observations --------------------------------------------------------------------------------------------
-@njit(cache=True, inline="always")
+@row_helper
 def vector_obs_row(f: np.ndarray, r: int, out: np.ndarray, o: int, seat: int) -> None:
     """The 8 features of row ``r`` seen from ``seat`` (0 left, 1 right: mirrored) into row ``o`` of ``out``
     ((rows, 8) float32). Indexing ``out`` by row rather than passing the view ``out[o]`` keeps the batched loop
@@ -383,13 +384,13 @@ def vector_obs_row(f: np.ndarray, r: int, out: np.ndarray, o: int, seat: int) ->
         out[o, 7] = f[r, DL]
 
 
-@njit(cache=True)
+@row_helper
 def _pix_round(x: float) -> int:
     """Python's ``round`` of a float (half to even), as an int."""
     return int(np.rint(x))
 
 
-@njit(cache=True)
+@row_helper
 def _fill(out: np.ndarray, r0: int, r1: int, c0: int, c1: int, colour: np.ndarray) -> None:
     """``out[r0:r1, c0:c1] = colour`` with numpy's slice clipping (bounds are never negative here)."""
     r1 = min(r1, out.shape[0])
@@ -401,7 +402,7 @@ def _fill(out: np.ndarray, r0: int, r1: int, c0: int, c1: int, colour: np.ndarra
             out[i, j, 2] = colour[2]
 
 
-@njit(cache=True)
+@njit(cache=True)  # copies the background with a slice assignment, which needs numba's runtime
 def pixel_obs_row(
     f: np.ndarray, r: int, out: np.ndarray, seat: int, background: np.ndarray,
     own_colour: np.ndarray, opp_colour: np.ndarray, ball_colour: np.ndarray,

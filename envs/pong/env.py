@@ -6,7 +6,7 @@ checks the action, asks an Agent opponent for its move and builds the info dict.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -96,10 +96,10 @@ class PongEnv(PongRendering, gym.Env):
     ## Episode End
     Terminated when a side reaches ``points_to_win``; truncated after ``max_steps`` steps.
     ``info["score"]`` is ``(left, right)`` at every step; at the end ``info["winner"]`` is ``"left"`` or
-    ``"right"`` (``None`` when truncated) and ``info["is_success"]`` says whether the agent (left) won. ``info["events"]`` says what happened this step, a tuple (usually
-    empty) of ``"hit_left"``, ``"hit_right"`` (a paddle hit the ball), ``"wall"`` (a wall bounce),
-    ``"point_left"``, ``"point_right"`` (who won a point); ``()`` after ``reset``. ``PongVectorEnv`` has no
-    ``events``.
+    ``"right"`` (``None`` when truncated) and ``info["is_success"]`` says whether the agent (left) won.
+    ``info["events"]`` says what happened this step, a tuple (usually empty) of ``"hit_left"``, ``"hit_right"``
+    (a paddle hit the ball), ``"wall"`` (a wall bounce), ``"point_left"``, ``"point_right"`` (who won a point);
+    ``()`` after ``reset``. ``PongVectorEnv`` has no ``events``.
 
     ## Arguments
     * ``render_mode``: None, ``"human"`` or ``"rgb_array"`` (320 x 240 frames; the window shows them at 2x).
@@ -115,7 +115,9 @@ class PongEnv(PongRendering, gym.Env):
     continues it. ``PongVectorEnv`` row ``i`` after ``reset(seed=s)`` equals ``PongEnv`` after ``reset(seed=s+i)``.
     """
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["human", "rgb_array"], "render_fps": 60}
+    metadata: dict[str, Any] = {"render_modes": ["human", "rgb_array"], "render_fps": 60}
+    action_space: spaces.Discrete
+    observation_space: spaces.Box
 
     def __init__(
         self,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, cast
 
 import numpy as np
 from gymnasium import spaces
@@ -18,18 +18,18 @@ from envs.pong.render import PongRenderer, PongRendering
 class PongParallelEnv(PongRendering, ParallelEnv):
     """Two-player Pong as a PettingZoo ``ParallelEnv``: agents ``"left"`` and ``"right"``.
 
-    Same rules (the compiled core, through ``PongGame``), arguments and observations as ``PongEnv``, minus the opponent: both seats are
-    agents. Each agent observes from its own perspective (``"right"`` sees the court mirrored left-right, its
-    own paddle first and on the left), so one policy can play both seats. Rewards: +1 to the side that wins a
-    point, ``-loss_penalty`` to the other (zero-sum at the default 1.0), plus ``hit_reward`` to whoever hits the
-    ball. The episode ends for both
-    agents together; ``infos[agent]["score"]`` is ``(own, opponent)``, ``infos[agent]["winner"]`` at the end is
-    the winning agent's name (None when truncated); ``infos[agent]["events"]`` is the step's events as in
-    ``PongEnv`` (court sides ``"left"``/``"right"``, the same tuple for both agents). Renders the left player's
-    view; ``draw_surface()`` gives that frame as a pygame ``Surface``.
+    Same rules (the compiled core, through ``PongGame``), arguments and observations as ``PongEnv``, minus the
+    opponent: both seats are agents. Each agent observes from its own perspective (``"right"`` sees the court
+    mirrored left-right, its own paddle first and on the left), so one policy can play both seats. Rewards: +1
+    to the side that wins a point, ``-loss_penalty`` to the other (zero-sum at the default 1.0), plus
+    ``hit_reward`` to whoever hits the ball. The episode ends for both agents together; ``infos[agent]["score"]``
+    is ``(own, opponent)``, ``infos[agent]["winner"]`` at the end is the winning agent's name (None when
+    truncated) and ``infos[agent]["is_success"]`` whether that agent won; ``infos[agent]["events"]`` is the
+    step's events as in ``PongEnv`` (court sides ``"left"``/``"right"``, the same tuple for both agents).
+    Renders the left player's view; ``draw_surface()`` gives that frame as a pygame ``Surface``.
     """
 
-    metadata: ClassVar[dict[str, Any]] = {
+    metadata: dict[str, Any] = {
         "render_modes": ["human", "rgb_array"],
         "render_fps": 60,
         "name": "arcadelab_pong_v0",
@@ -58,7 +58,7 @@ class PongParallelEnv(PongRendering, ParallelEnv):
         self.possible_agents = ["left", "right"]
         self.agents: list[str] = []
         self._obs_space = vector_space() if obs_type == "vector" else pixel_space()
-        self._act_space = spaces.Discrete(3)
+        self._act_space: spaces.Discrete = spaces.Discrete(3)
         self._game = PongGame(self.points_to_win, self.max_steps)
         self._seeded = False
         self._renderer: PongRenderer | None = None
@@ -74,7 +74,7 @@ class PongParallelEnv(PongRendering, ParallelEnv):
         if seed is not None:
             game.seed(seed)
         elif not self._seeded:
-            game.seed(int(np.random.SeedSequence().entropy % 2**63))
+            game.seed(int(cast(int, np.random.SeedSequence().entropy) % 2**63))
         self._seeded = True
         game.new_episode()
         self.agents = self.possible_agents[:]

@@ -87,7 +87,7 @@ class PongRendering:
     render_mode: str | None
     metadata: dict[str, Any]
 
-    def render(self) -> np.ndarray | None:
+    def render(self) -> Any:  # an rgb frame or None; typed as loosely as Env.render and ParallelEnv.render
         if self.render_mode is None:
             import gymnasium as gym
 

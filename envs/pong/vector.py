@@ -6,7 +6,7 @@ bit-identical to ``PongEnv().reset(seed=s + i)`` stepped with the same actions (
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 from gymnasium import spaces
@@ -25,7 +25,8 @@ def _column(col: int, doc: str) -> property:
 
 
 class PongVectorEnv(VectorEnv):
-    """``num_envs`` Pong games against the built-in opponent, stepped together by one compiled call (``core.step_batch``).
+    """``num_envs`` Pong games against the built-in opponent, stepped together by one compiled call
+    (``core.step_batch``).
 
     Same rules, observations, rewards, infos and arguments as ``PongEnv`` (see its docstring), with these limits:
     ``opponent`` is ``"tracker"`` or ``"random"`` only (no Agent objects: they would need a Python loop),
@@ -50,7 +51,7 @@ class PongVectorEnv(VectorEnv):
     Returned arrays are fresh every step (allocated empty and written once by the compiled step, not copied).
     """
 
-    metadata: ClassVar[dict[str, Any]] = {
+    metadata: dict[str, Any] = {
         "render_modes": [],
         "render_fps": 60,
         "autoreset_mode": AutoresetMode.NEXT_STEP,
@@ -140,7 +141,10 @@ class PongVectorEnv(VectorEnv):
         rows = np.arange(n) if mask is None else np.flatnonzero(mask)
         s = self._state
         if seed is not None:
-            seeds = np.arange(n, dtype=np.int64) + int(seed) if np.ndim(seed) == 0 else np.asarray(seed)
+            if isinstance(seed, (int, np.integer)):
+                seeds = np.arange(n, dtype=np.int64) + int(seed)
+            else:
+                seeds = np.asarray(seed)
             if seeds.shape != (n,):
                 raise ValueError(f"seed must be an int or {n} ints, got {seed!r}")
             s.rng[rows, core.KEY] = key_from_seed_array(seeds[rows].astype(np.uint64))
@@ -179,8 +183,8 @@ class PongVectorEnv(VectorEnv):
         infos: dict[str, Any] = {"score": score, "_score": self._score_mask.copy()}
         if n_term:  # with thousands of rows some row ends on most steps, so this path is hot too
             winner = np.zeros(n, dtype="<U5")  # "" everywhere; np.full(n, "") would be 4x slower
-            ended = np.flatnonzero(terminated)
-            winner[ended] = np.where(score[ended, 0] > score[ended, 1], "left", "right")
+            rows = np.flatnonzero(terminated)
+            winner[rows] = np.where(score[rows, 0] > score[rows, 1], "left", "right")
             infos["winner"], infos["_winner"] = winner, terminated.copy()
         ended = terminated | truncated
         if ended.any():  # the episode-end contract (envs/spec.py): did the agent win, on the rows that ended
