@@ -32,7 +32,7 @@ test: $(STAMP) sysdeps
 
 # Rules and the files mypy checks live in pyproject.toml ([tool.ruff], [tool.mypy]).
 lint: $(STAMP)
-	$(BIN)/ruff check envs agents games training tests benchmarks
+	$(BIN)/ruff check arcadelab envs agents games training tests benchmarks
 	$(BIN)/mypy
 
 bench: $(STAMP)

@@ -1,6 +1,6 @@
 """What ``arcadelab play`` and ``arcadelab watch`` run: argument checks, then the app, then a closing line.
 
-``training/cli.py`` defines the two typer commands that call these;
+``arcadelab/cli.py`` defines the two typer commands that call these;
 everything heavy (pygame, the games, agents) is imported only when a command runs.
 """
 

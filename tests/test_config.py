@@ -8,7 +8,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from training.cli import app
+from arcadelab.cli import app
 from training.config import (
     ConfigError,
     load_config,

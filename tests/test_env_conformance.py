@@ -177,7 +177,7 @@ def test_no_pygame_without_rendering(env_id):
 def test_arcadelab_envs_lists_every_env():
     from typer.testing import CliRunner
 
-    from training.cli import app
+    from arcadelab.cli import app
 
     result = CliRunner().invoke(app, ["envs"], env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from agents.loading import BOTS, AgentLoadError, load_agent
 from training.checkpoints import save_model
-from training.cli import app
+from arcadelab.cli import app
 from training.config import dump_config, parse_config
 
 ENV_ID = "ArcadeLab/Pong-v0"
@@ -189,7 +189,7 @@ def test_record_renders_off_screen_without_display_or_sdl_settings(tmp_path):
         [
             sys.executable,
             "-m",
-            "training.cli",
+            "arcadelab",
             "record",
             "pong-tracker",
             "--env",

@@ -258,7 +258,7 @@ def test_watch_a_one_player_game(db):
 def test_typer_commands(db):
     from typer.testing import CliRunner
 
-    from training.cli import app
+    from arcadelab.cli import app
 
     runner = CliRunner()
     result = runner.invoke(app, ["watch", "snake", "--agents", "bot", "random", "--seed", "1", "--db", db,
@@ -610,7 +610,7 @@ def test_no_display_is_a_clear_error_not_a_traceback(tmp_path):
 
     env = dict(os.environ, SDL_VIDEODRIVER="no-such-driver")
     proc = subprocess.run(
-        [sys.executable, "-m", "training.cli", "play", "pong", "--no-title", "--frames", "5",
+        [sys.executable, "-m", "arcadelab", "play", "pong", "--no-title", "--frames", "5",
          "--db", f"sqlite:///{tmp_path}/t.sqlite3"],
         env=env, capture_output=True, text=True, timeout=120, check=False,
     )
@@ -641,7 +641,7 @@ def _no_window(monkeypatch):
 def test_an_opponent_made_for_another_game_is_refused_up_front(db, tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    from training.cli import app
+    from arcadelab.cli import app
 
     _no_window(monkeypatch)
     with pytest.raises(PlayError, match="--opponent': snake-greedy plays snake"):
@@ -685,7 +685,7 @@ def test_title_screen_offers_only_opponents_that_fit_the_game(db, tmp_path):
 def test_a_bad_level_without_the_title_screen_exits_2_before_any_window(db, tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    from training.cli import app
+    from arcadelab.cli import app
 
     _no_window(monkeypatch)
     ragged = tmp_path / "ragged.txt"

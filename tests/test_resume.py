@@ -32,7 +32,7 @@ CONFIG = {
 
 
 def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "training.cli", *args]
+    return [sys.executable, "-m", "arcadelab", *args]
 
 
 def _env() -> dict[str, str]:

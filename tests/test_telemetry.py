@@ -476,7 +476,7 @@ def test_cli_names_an_unreachable_database_without_password_or_traceback():
     pytest.importorskip("psycopg")
     from typer.testing import CliRunner
 
-    from training.cli import app
+    from arcadelab.cli import app
 
     url = f"postgresql://ada:{SECRET}@127.0.0.1:{_free_loopback_port()}/arcadelab"
     result = CliRunner().invoke(app, ["play", "pong", "--no-title", "--db", url, "--no-sound", "--fast",

@@ -14,7 +14,7 @@ from stable_baselines3.common.vec_env import DummyVecEnv
 from typer.testing import CliRunner
 
 from agents.loading import load_agent
-from training.cli import app
+from arcadelab.cli import app
 from training.vec_env import GymnasiumVectorEnvAdapter
 
 
