@@ -25,7 +25,7 @@ import pytest
 pytest.importorskip("ray.rllib")
 pytest.importorskip("torch")
 
-from training import ray_runtime, rllib_backend
+from training import ray_runtime, rllib_backend, rllib_selfplay
 
 REPO = Path(__file__).resolve().parents[1]
 PONG = "ArcadeLab/Pong-v0"
@@ -342,7 +342,7 @@ def test_self_play_settings_and_replaced_option_refused(tmp_path):
 def test_self_play_score_of_main_from_the_episode(winner, score):
     from ray.rllib.env.multi_agent_episode import MultiAgentEpisode
 
-    episode = MultiAgentEpisode(agent_to_module_mapping_fn=rllib_backend.policy_mapping(("left", "right")))
+    episode = MultiAgentEpisode(agent_to_module_mapping_fn=rllib_selfplay.policy_mapping(("left", "right")))
     obs = {"left": np.zeros(8, np.float32), "right": np.zeros(8, np.float32)}
     episode.add_env_reset(observations=obs, infos={"left": {}, "right": {}})
     sides = {episode.module_for(agent): agent for agent in ("left", "right")}
@@ -357,7 +357,7 @@ def test_self_play_score_of_main_from_the_episode(winner, score):
         terminateds=ended if won else not_ended,
         truncateds=not_ended if won else ended,
     )
-    assert rllib_backend.main_score(episode) == score
+    assert rllib_selfplay.main_score(episode) == score
 
 
 def test_pixels_pong_trains_with_cnn_and_agent_acts(local_ray, tmp_path):

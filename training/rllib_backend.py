@@ -30,7 +30,6 @@ observations were adapted) so :class:`agents.rllib_agent.RLlibAgent` can rebuild
 from __future__ import annotations
 
 import dataclasses
-import functools
 import inspect
 import json
 import logging
@@ -38,14 +37,21 @@ import math
 import os
 import shutil
 import time
-import zlib
 from pathlib import Path
 from typing import Any
 
 from agents import artifacts
-from agents.obs_adapters import adapt_obs, adapted_space, is_image, obs_adapter
-from envs.spec import ActionMasked
+from agents.obs_adapters import obs_adapter
 from training import ray_runtime
+from training.rllib_envs import model_config_for, parallel_env_class, probe_env, register
+from training.rllib_selfplay import (
+    MAIN_POLICY,
+    OPPONENT_POLICY,
+    policy_mapping,
+    self_play_callback_class,
+    self_play_start,
+    self_play_step,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +61,6 @@ CHECKPOINT_PREFIX = artifacts.RLLIB_CHECKPOINT_PREFIX
 FINAL_NAME = artifacts.RLLIB_FINAL
 METADATA_FILE = artifacts.RLLIB_METADATA_FILE
 METADATA_FORMAT = 1
-MAIN_POLICY = "main"
-OPPONENT_POLICY = "opponent"
 DEFAULT_POLICY = "default_policy"
 
 #: Keys accepted in ``hyperparams`` besides the algorithm's ``.training()`` arguments.
@@ -146,298 +150,6 @@ def split_hyperparams(algo: str, hyperparams: dict[str, Any]) -> tuple[dict[str,
             f"Allowed: {', '.join(sorted(allowed | BACKEND_KEYS | set(ALIASES)))}"
         )
     return training, backend
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Env creation (runs inside every EnvRunner)
-# --------------------------------------------------------------------------------------------------------------
-
-
-#: RLlib has default CNN filters only for these (H, W); other image sizes get ``ANY_SIZE_CONV_FILTERS``.
-RLLIB_DEFAULT_CNN_SIZES = {(42, 42), (84, 84), (64, 64), (10, 10)}
-#: [out channels, kernel, stride] with RLlib's default "same" padding: fits any image size.
-ANY_SIZE_CONV_FILTERS = [[16, 8, 4], [32, 4, 2], [64, 3, 2]]
-
-
-def model_config_for(space: Any, model_config: dict[str, Any] | None) -> dict[str, Any] | None:
-    """``model_config`` completed with conv filters when ``space`` is an image RLlib has no defaults for."""
-    config = dict(model_config or {})
-    if (
-        is_image(space)
-        and "conv_filters" not in config
-        and tuple(space.shape[:2]) not in RLLIB_DEFAULT_CNN_SIZES
-    ):
-        config["conv_filters"] = ANY_SIZE_CONV_FILTERS
-    return config or None
-
-
-def make_single_env(env_id: str, env_config: dict[str, Any], mask_actions: bool = False) -> Any:
-    """Build ``env_id`` (importing ``envs`` here, in the worker) with its observations adapted for RLlib.
-
-    With ``mask_actions`` the observation becomes ``{"observations": ..., "action_mask": ...}``, the form
-    RLlib's action-masking RLModule reads (the mask from the env's ``action_masks()``).
-    """
-    import gymnasium as gym
-
-    import envs  # noqa: F401  (registers the ArcadeLab ids in this process)
-
-    env = gym.make(env_id, **dict(env_config))
-    adapter = obs_adapter(env.observation_space)
-    if adapter != "none":
-        space = adapted_space(env.observation_space, adapter)
-        env = gym.wrappers.TransformObservation(env, functools.partial(adapt_obs, adapter=adapter), space)
-    if mask_actions:
-        env = _action_mask_wrapper_class()(env)
-    return env
-
-
-def has_action_masks(env: Any) -> bool:
-    """Whether the env declares illegal actions (``action_masks()``, as the env contract says)."""
-    return callable(getattr(getattr(env, "unwrapped", env), "action_masks", None))
-
-
-def _action_mask_wrapper_class() -> type:
-    import gymnasium as gym
-    import numpy as np
-
-    class ActionMaskDictObservation(gym.Wrapper):
-        """Observation ``{"observations": obs, "action_mask": float32 0/1 per action}``."""
-
-        def __init__(self, env: gym.Env) -> None:
-            super().__init__(env)
-            game, space = env.unwrapped, env.action_space
-            if not isinstance(game, ActionMasked) or not isinstance(space, gym.spaces.Discrete):
-                raise TypeError(f"action masking needs action_masks() and a Discrete action space: {env}")
-            self._game = game
-            n = int(space.n)
-            self.observation_space = gym.spaces.Dict(
-                {
-                    "observations": env.observation_space,
-                    "action_mask": gym.spaces.Box(0.0, 1.0, shape=(n,), dtype=np.float32),
-                }
-            )
-
-        def _wrap(self, obs: Any) -> dict[str, Any]:
-            mask = np.asarray(self._game.action_masks(), dtype=np.float32)
-            return {"observations": obs, "action_mask": mask}
-
-        def reset(self, **kwargs: Any):
-            obs, info = self.env.reset(**kwargs)
-            return self._wrap(obs), info
-
-        def step(self, action: Any):
-            obs, reward, terminated, truncated, info = self.env.step(action)
-            return self._wrap(obs), reward, terminated, truncated, info
-
-    return ActionMaskDictObservation
-
-
-def parallel_env_class(env_id: str) -> type:
-    """The two-learner PettingZoo view the game spec names for ``env_id``; ``ValueError`` for a game without one."""
-    from envs.spec import env_entry, load_object, two_player_env_ids
-
-    entry = env_entry(env_id)
-    if entry is None or entry.parallel_entry_point is None:
-        raise ValueError(
-            f"self_play needs a two-player game; {env_id} has no two-player view "
-            f"(self_play trains {', '.join(two_player_env_ids())})"
-        )
-    return load_object(entry.parallel_entry_point)
-
-
-def _adapted_parallel_class() -> type:
-    from pettingzoo.utils.wrappers import BaseParallelWrapper
-
-    class AdaptedObservations(BaseParallelWrapper):
-        """Each agent's observation adapted for RLlib's default models (``agents.obs_adapters``), as
-        ``make_single_env`` does for one player: Snake's uint8 planes become a float32 vector, say."""
-
-        def __init__(self, env: Any) -> None:
-            super().__init__(env)
-            self._adapters = {a: obs_adapter(env.observation_space(a)) for a in env.possible_agents}
-
-        def observation_space(self, agent: Any) -> Any:
-            return adapted_space(self.env.observation_space(agent), self._adapters[agent])
-
-        def _adapt(self, observations: dict) -> dict:
-            return {a: adapt_obs(o, self._adapters[a]) for a, o in observations.items()}
-
-        def reset(self, seed: int | None = None, options: dict | None = None):
-            observations, infos = self.env.reset(seed=seed, options=options)
-            return self._adapt(observations), infos
-
-        def step(self, actions: dict):
-            observations, rewards, terminations, truncations, infos = self.env.step(actions)
-            return self._adapt(observations), rewards, terminations, truncations, infos
-
-    return AdaptedObservations
-
-
-def make_parallel_env(env_id: str, env_config: dict[str, Any]) -> Any:
-    """The game's PettingZoo view (Pong's "left"/"right", SnakeVersus' "snake_0"/"snake_1") with adapted
-    observations, wrapped for RLlib's multi-agent API."""
-    from ray.rllib.env.wrappers.pettingzoo_env import ParallelPettingZooEnv
-
-    import envs  # noqa: F401  (in the worker)
-
-    env = parallel_env_class(env_id)(**dict(env_config))
-    return ParallelPettingZooEnv(_adapted_parallel_class()(env))
-
-
-def _creator(env_config: Any, *, env_id: str, self_play: bool, mask_actions: bool = False) -> Any:
-    # EnvContext is a dict subclass that also carries worker_index etc.; the env gets only the user's kwargs.
-    kwargs = dict(env_config)
-    if self_play:
-        return make_parallel_env(env_id, kwargs)
-    return make_single_env(env_id, kwargs, mask_actions=mask_actions)
-
-
-def register(env_id: str, self_play: bool = False, mask_actions: bool = False) -> str:
-    """Register ``env_id`` with Tune under an ArcadeLab name and return that name."""
-    from ray.tune.registry import register_env
-
-    name = f"arcadelab:{env_id}" + (":selfplay" if self_play else "") + (":masked" if mask_actions else "")
-    register_env(
-        name, functools.partial(_creator, env_id=env_id, self_play=self_play, mask_actions=mask_actions)
-    )
-    return name
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Self-play
-# --------------------------------------------------------------------------------------------------------------
-
-
-def agent_to_module(agent_id: Any, episode: Any, agents: tuple[Any, ...] = (), **kwargs: Any) -> str:
-    """Per episode, "main" plays one of the game's two ``agents`` at random (by episode id), "opponent" the other.
-    RLlib gets it bound to the game's agents by :func:`policy_mapping`."""
-    main_side = agents[zlib.crc32(str(episode.id_).encode()) % 2]
-    return MAIN_POLICY if agent_id == main_side else OPPONENT_POLICY
-
-
-def policy_mapping(agents: Any) -> Any:
-    """RLlib's ``policy_mapping_fn`` for a game whose two agents are ``agents`` (picklable, for the workers)."""
-    agents = tuple(agents)
-    if len(agents) != 2:
-        raise ValueError(f"self_play needs a game of two agents, not {list(agents)}")
-    return functools.partial(agent_to_module, agents=agents)
-
-
-#: Key (under the env runners' results) of the list of finished games' scores for "main" (1 / 0.5 / 0).
-SELF_PLAY_SCORES = "selfplay_main_scores"
-
-
-def main_score(episode: Any) -> float | None:
-    """1 / 0.5 / 0 for "main" from a finished episode's last infos (``winner``: the winning agent's name or
-    None when truncated); None when the episode did not finish or "main" did not play in it.
-
-    Runs in the EnvRunners: as ``training.selfplay.score_from_winner``, without importing it (and SB3) there.
-    """
-    if not (episode.is_terminated or episode.is_truncated):
-        return None
-    main_agent = next((a for a in episode.agent_ids if episode.module_for(a) == MAIN_POLICY), None)
-    if main_agent is None:
-        return None
-    last = episode.get_infos(-1) or {}
-    winner = next((info.get("winner") for info in last.values() if isinstance(info, dict)), None)
-    if winner is None or winner == "":
-        return 0.5
-    return 1.0 if winner == main_agent else 0.0
-
-
-def _self_play_callback_class() -> type:
-    from ray.rllib.callbacks.callbacks import RLlibCallback
-
-    class SelfPlayCallback(RLlibCallback):
-        """In every EnvRunner: logs each finished game's score for "main"; the driver turns them into Elo."""
-
-        def on_episode_end(self, *, episode: Any, metrics_logger: Any = None, **kwargs: Any) -> None:
-            score = main_score(episode)
-            if score is not None and metrics_logger is not None:
-                metrics_logger.log_value(SELF_PLAY_SCORES, score, reduce="item_series")
-
-    return SelfPlayCallback
-
-
-def scores_from_result(result: dict[str, Any]) -> list[float]:
-    """The scores the EnvRunners logged this iteration (see :class:`SelfPlayCallback`)."""
-    from ray.rllib.utils.metrics import ENV_RUNNER_RESULTS
-
-    value = (result.get(ENV_RUNNER_RESULTS) or {}).get(SELF_PLAY_SCORES)
-    if value is None:
-        return []
-    if isinstance(value, (int, float)):
-        return [float(value)]
-    return [float(v) for v in value]
-
-
-def main_weights(algorithm: Any) -> dict[str, Any]:
-    """The weights of "main" from the learner (the env runners' copy may lag one update behind), as arrays."""
-    return algorithm.learner_group.get_weights(module_ids=[MAIN_POLICY])[MAIN_POLICY]
-
-
-def set_opponent_weights(algorithm: Any, weights: dict[str, Any]) -> None:
-    """Load ``weights`` into "opponent" in the learner and in every EnvRunner."""
-    algorithm.learner_group.set_weights({OPPONENT_POLICY: weights})
-    algorithm.env_runner_group.sync_weights(
-        from_worker_or_learner_group=algorithm.learner_group,
-        policies=[OPPONENT_POLICY],
-        inference_only=True,
-    )
-
-
-def copy_main_to_opponent(algorithm: Any) -> None:
-    """Load "main"'s current weights into "opponent" (the learner's and every EnvRunner's)."""
-    set_opponent_weights(algorithm, main_weights(algorithm))
-
-
-def swap_opponent(algorithm: Any, state: Any, step: int) -> None:
-    """Draw the next opponent from the pool (or the latest "main") and load it into "opponent"."""
-    state.choose_opponent(step)
-    weights = state.opponent_weights()
-    if weights is None:
-        copy_main_to_opponent(algorithm)
-    else:
-        set_opponent_weights(algorithm, weights)
-
-
-def self_play_step(algorithm: Any, state: Any, result: dict[str, Any], step: int) -> dict[str, float]:
-    """After one training iteration: Elo from the finished games, snapshot and swap when due, save the state.
-
-    Returns the ``selfplay/`` scalars for TensorBoard.
-    """
-    scores = scores_from_result(result)
-    opponent_elo = state.opponent.elo  # the opponent these games were played against
-    for score in scores:
-        state.record_game(score)
-    if state.pool.due_save(step):
-        state.save_snapshot(step, main_weights(algorithm))
-    if state.pool.due_swap(step):
-        swap_opponent(algorithm, state, step)
-    state.save(step)
-    return {
-        "selfplay/elo": state.elo.rating,
-        "selfplay/opponent_elo": opponent_elo,
-        "selfplay/pool_size": float(len(state.pool)),
-        "selfplay/games": float(state.elo.games),
-        "selfplay/iteration_games": float(len(scores)),
-    }
-
-
-def self_play_start(algorithm: Any, state: Any, step: int, resumed_opponent: dict | None) -> None:
-    """Before the first iteration: a fresh run snapshots the initial "main" and draws its first opponent; a
-    resumed run keeps the opponent its checkpoint restored (named in the checkpoint's metadata)."""
-    from training.selfplay import Snapshot
-
-    if not len(state.pool):
-        state.save_snapshot(step, main_weights(algorithm))
-    if resumed_opponent:
-        state.opponent = Snapshot(
-            str(resumed_opponent["name"]), int(resumed_opponent["step"]), float(resumed_opponent["elo"])
-        )
-    else:
-        swap_opponent(algorithm, state, step)
-    state.save(step)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -648,7 +360,7 @@ def build_config(
                     rl_module_specs={MAIN_POLICY: RLModuleSpec(), OPPONENT_POLICY: RLModuleSpec()}
                 )
             )
-            .callbacks(_self_play_callback_class())
+            .callbacks(self_play_callback_class())
         )
     return config
 
@@ -922,43 +634,3 @@ def _metadata_base(
         "obs_adapter": adapter,
         "rl_module_dir": "learner_group/learner/rl_module",
     }
-
-
-def probe_env(env_id: str, env_kwargs: dict, self_play: bool) -> tuple[dict, Any, bool, tuple[Any, ...]]:
-    """Build the env once in the driver, before Ray starts, so a bad argument fails fast and clearly.
-
-    Returns ``(env_kwargs to use, raw observation space, whether the env has action masks, the two agents of a
-    self-play game or ())``. For self-play the game's two-player view is built, and the single-player
-    arguments it does not take (the built-in opponent's: the opponent is the frozen policy) are dropped with a
-    log line. ``TypeError`` for an unknown argument becomes ``ValueError`` naming the env.
-    """
-    import gymnasium as gym
-
-    import envs  # noqa: F401
-
-    kwargs = dict(env_kwargs or {})
-    agents: tuple[Any, ...] = ()
-    env: Any  # the game's two-player view for self-play, else a Gymnasium env
-    space: gym.Space
-    try:
-        if self_play:
-            cls = parallel_env_class(env_id)
-            taken = inspect.signature(cls).parameters
-            dropped = sorted(k for k in kwargs if k not in taken)
-            if dropped:
-                log.info("self-play: %s takes no %s; ignoring it", cls.__name__, ", ".join(dropped))
-            kwargs = {k: v for k, v in kwargs.items() if k in taken}
-            env = cls(**kwargs)
-            agents = tuple(env.possible_agents)
-            space = env.observation_space(agents[0])
-            masks = False
-        else:
-            env = gym.make(env_id, **kwargs)
-            space = env.observation_space
-            masks = has_action_masks(env)
-    except TypeError as exc:
-        raise ValueError(f"bad env_kwargs for {env_id}: {exc}") from None
-    except gym.error.Error as exc:
-        raise ValueError(f"cannot make env {env_id!r}: {exc}") from None
-    env.close()
-    return kwargs, space, masks, agents
