@@ -737,7 +737,7 @@ def benchmark(games: tuple[str, ...] = GAMES, frames: int = 1500, db: str = "sql
 
     rows = []
     for game in games:
-        script = ScriptedKeys([("match", 1, "press", "tab")] if game == "dungeon" else [], then=again)
+        script = ScriptedKeys(list(load_object(get_spec(game).match).bench_keys), then=again)
         report = run_app(AppConfig(game=game, title_screen=False, fast=True, max_frames=frames, db=db, sound=False,
                                    seed=0), script)
         rows.append({"game": game, "frames": report.match_frames, "fps": report.match_fps,

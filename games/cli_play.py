@@ -106,7 +106,9 @@ def watch(game: str, agents: list[str] | tuple[str, ...], level: str | None = No
     agents = tuple(agents)
     if not agents:
         raise PlayError("option '--agents': give one or two agents (bot, random, a bot name or a model path)")
-    if game in ("pong", "snake") and len(agents) < 2:
+    from envs.spec import get_spec, load_object
+
+    if load_object(get_spec(game).match).sides == 2 and len(agents) < 2:
         raise PlayError(f"option '--agents': {game} needs two agents, got {len(agents)}")
     if len(agents) > 2:
         raise PlayError(f"option '--agents': at most two agents, got {len(agents)}")

@@ -329,9 +329,9 @@ class Match:
     step_rate = 30  # env steps per second (the game's decision rate)
     controls: tuple[tuple[str, str], ...] = ()
     opponent_label = "vs"  # how the HUD introduces the agent
-    counts_deaths = (
-        False  # the end screen shows deaths only for games played with lives (platformer, dungeon)
-    )
+    counts_deaths = False  # the end screen shows deaths only for games played with lives (platformer, dungeon)
+    sides = 1  # agents a watched match needs: 2 where an agent plays each side (Pong, Snake)
+    bench_keys: tuple[tuple[str, int, str, str], ...] = ()  # what the frame-rate benchmark presses (ScriptedKeys)
 
     def __init__(self, setup: MatchSetup) -> None:
         self.setup = setup

@@ -29,6 +29,7 @@ class DungeonMatch(Match):
     """
 
     game = "dungeon"
+    bench_keys = (("match", 1, "press", "tab"),)  # Tab hands control to the agent
     title = "Dungeon"
     opponent_label = "helper:"
     counts_deaths = True

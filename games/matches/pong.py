@@ -27,6 +27,7 @@ class PongMatch(Match):
     ``points_to_win``, 5 unless given). In watch mode agent A is left and agent B right."""
 
     game = "pong"
+    sides = 2
     title = "Pong"
     controls = (("Up/Down or W/S", "move paddle"), ("P/Esc", "pause"), ("R", "restart"), ("Q", "quit"))
 

@@ -28,6 +28,7 @@ class SnakeMatch(Match):
     up. In watch mode agent A is green and agent B blue."""
 
     game = "snake"
+    sides = 2
     title = "Snake versus"
     controls = (("Arrows/WASD", "turn"), ("P/Esc", "pause"), ("R", "restart"), ("Q", "quit"))
     _ACTIONS: ClassVar[dict[str, int]] = {"up": 0, "right": 1, "down": 2, "left": 3}
