@@ -67,7 +67,7 @@ def _shipped() -> list:
 
 def _corpus(names: tuple[str, ...] = CORPUS_MAPS) -> list:
     from envs.data import vglc_dir
-    from envs.dungeon_solver import VGLC_LEGEND
+    from envs.dungeon import VGLC_LEGEND
     from envs.level import load_level
 
     folder = vglc_dir("The Legend of Zelda")
@@ -152,7 +152,7 @@ def _solution(h: _Hasher, sol: Any) -> None:
 
 
 def solver_case(levels: Callable[[], list]) -> str:
-    from envs.dungeon_solver import compile_map, reachable, rooms_reached, solve, solve_from
+    from envs.dungeon import compile_map, reachable, rooms_reached, solve, solve_from
 
     h = _Hasher()
     for level in levels():
@@ -176,7 +176,7 @@ def solver_case(levels: Callable[[], list]) -> str:
 
 def _built_levels() -> list:
     """Hand-built maps (as tests/test_dungeon.py builds them) and noise maps, refusals included."""
-    from envs.dungeon_solver import VGLC_LEGEND
+    from envs.dungeon import VGLC_LEGEND
     from envs.level import Level
 
     def room(marks: dict[str, str], doors: str = "") -> list[list[str]]:

@@ -21,7 +21,7 @@ from envs.dungeon import (
     TREASURE,
     DungeonEnv,
 )
-from envs.dungeon_solver import (
+from envs.dungeon import (
     ATTACK,
     DOWN,
     LEFT,
