@@ -66,8 +66,8 @@ PALETTE.setflags(write=False)
 
 # --- map table layout: header columns of ``mt`` ------------------------------------------------------------------
 (M_W, M_CELLS, M_START, M_EXIT, M_NTREAS, M_NMONS, M_ROOM_COLS, M_NROOMS, M_ROOM_MONS, M_EXIT_CODE,
- M_RMAX, M_O_TREAS, M_O_SPAWN, M_O_RSTART, M_O_NEXT, M_O_MNEXT) = range(16)  # fmt: skip
-M_HDR = 16
+ M_RMAX, M_O_TREAS, M_O_SPAWN, M_O_RSTART, M_O_NEXT, M_O_MNEXT, M_O_ROOM, M_O_LOCAL) = range(18)  # fmt: skip
+M_HDR = 18
 MAX_TREASURES = 8
 
 # --- state layout: columns of ``st`` ------------------------------------------------------------------------------
@@ -77,7 +77,7 @@ NFIX = 13  # then max_rooms "visited" flags, then max_monsters monster cells
 
 
 def table_width(cmax: int, rmax: int, mmax: int) -> int:
-    return M_HDR + MAX_TREASURES + mmax + rmax + 1 + 8 * cmax
+    return M_HDR + MAX_TREASURES + mmax + rmax + 1 + 10 * cmax
 
 
 def state_width(rmax: int, mmax: int) -> int:
@@ -99,6 +99,8 @@ def build_tables(dmap: DungeonMap, cmax: int, rmax: int, mmax: int) -> tuple[np.
     o_rstart = o_spawn + mmax
     o_next = o_rstart + rmax + 1
     o_mnext = o_next + 4 * cmax
+    o_room = o_mnext + 4 * cmax
+    o_local = o_room + cmax
     room_of = np.asarray(dmap.room_of, dtype=np.int64)
     # monster slots grouped by room, spawn order kept inside a room (the order the monsters move in)
     spawns = np.asarray(dmap.monsters, dtype=np.int64)
@@ -117,7 +119,7 @@ def build_tables(dmap: DungeonMap, cmax: int, rmax: int, mmax: int) -> tuple[np.
     row[M_EXIT_CODE] = int(dmap.codes.flat[dmap.exit])
     row[M_RMAX] = rmax
     row[M_O_TREAS], row[M_O_SPAWN], row[M_O_RSTART] = o_treas, o_spawn, o_rstart
-    row[M_O_NEXT], row[M_O_MNEXT] = o_next, o_mnext
+    row[M_O_NEXT], row[M_O_MNEXT], row[M_O_ROOM], row[M_O_LOCAL] = o_next, o_mnext, o_room, o_local
     row[o_treas : o_treas + len(dmap.treasures)] = dmap.treasures
     row[o_spawn : o_spawn + n_mons] = spawns
     starts = np.zeros(rmax + 1, dtype=np.int64)
@@ -126,6 +128,8 @@ def build_tables(dmap: DungeonMap, cmax: int, rmax: int, mmax: int) -> tuple[np.
     row[o_rstart : o_rstart + rmax + 1] = starts
     row[o_next : o_next + 4 * cells] = dmap.next_cell
     row[o_mnext : o_mnext + 4 * cells] = dmap.monster_next
+    row[o_room : o_room + cells] = dmap.room_of  # lookups, not divisions by the map width, on the hot path
+    row[o_local : o_local + cells] = dmap.local
     # per-room static observation: tiles, the exit, the exit room's direction (treasures and movers go on top)
     room_obs = np.zeros((rmax, OBS_LEN), dtype=np.float32)
     er, ec = divmod(dmap.room_of[dmap.exit], dmap.room_cols)
@@ -153,12 +157,7 @@ def natural_tables(rows: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
 @njit(cache=True)
 def _room_local(mt: np.ndarray, m: int, cell: int) -> tuple[int, int]:
     """(room, index in the room's 16 x 11 view) of a cell."""
-    w = mt[m, M_W]
-    r = cell // w
-    c = cell - r * w
-    rr = r // ROOM_H
-    rc = c // ROOM_W
-    return rr * mt[m, M_ROOM_COLS] + rc, (r - rr * ROOM_H) * ROOM_W + (c - rc * ROOM_W)
+    return mt[m, mt[m, M_O_ROOM] + cell], mt[m, mt[m, M_O_LOCAL] + cell]
 
 
 @njit(cache=True)
@@ -254,8 +253,11 @@ def step_row(st: np.ndarray, buf: np.ndarray, mt: np.ndarray, r: int, a: int):
     k = st[r, S_K]
     if not terminated:
         o_mnext = mt[m, M_O_MNEXT]
-        pr = pos // w
-        pc = pos - pr * w
+        o_local = mt[m, M_O_LOCAL]
+        # the moving monsters share the player's room: distances from room-local rows and columns
+        lp = mt[m, o_local + pos]
+        pr = lp // ROOM_W
+        pc = lp - pr * ROOM_W
         for j in range(j0, j1):
             mc = st[r, mon0 + j]
             if mc < 0:
@@ -263,9 +265,10 @@ def step_row(st: np.ndarray, buf: np.ndarray, mt: np.ndarray, r: int, a: int):
             x = buf[r, k]
             k += 1
             if x & 128:  # chase along the axis of the larger distance
-                mr = mc // w
+                lm = mt[m, o_local + mc]
+                mr = lm // ROOM_W
                 dr = pr - mr
-                dc = pc - (mc - mr * w)
+                dc = pc - (lm - mr * ROOM_W)
                 if abs(dr) >= abs(dc):
                     ma = 1 if dr > 0 else 0
                 else:

@@ -94,6 +94,7 @@ class DungeonVectorEnv(VectorEnv):
         self._dims = (0, 0, 0)
         self._maps: list[DungeonMap] = []
         self._slots: dict[tuple[str, ...], int] = {}
+        self._slot_of_level: dict[int, tuple[Level, int]] = {}  # by id(): no hashing of the rows per reset
         self._mt = np.zeros((8, core.table_width(0, 0, 0)), dtype=np.int32)
         self._room_obs = np.zeros((8, 0, OBS_LEN), dtype=np.float32)
         self._st = np.zeros((n, core.state_width(0, 0)), dtype=np.int32)
@@ -111,8 +112,12 @@ class DungeonVectorEnv(VectorEnv):
     # --------------------------------------------------------------------------------------------- maps
     def _slot_for(self, level: Level) -> int:
         """The table slot of a level's map, compiling (and checking) it on first sight."""
+        seen = self._slot_of_level.get(id(level))
+        if seen is not None and seen[0] is level:
+            return seen[1]
         slot = self._slots.get(level.rows)
         if slot is not None:
+            self._slot_of_level[id(level)] = (level, slot)
             return slot
         dmap = check_level(level)
         dims = tuple(max(a, b) for a, b in zip(self._dims, core.map_dims(dmap)))
@@ -124,6 +129,7 @@ class DungeonVectorEnv(VectorEnv):
         self._maps.append(dmap)
         self._slots[level.rows] = slot
         self._mt[slot], self._room_obs[slot] = core.build_tables(dmap, *self._dims)
+        self._slot_of_level[id(level)] = (level, slot)
         return slot
 
     def _make_room(self) -> None:
@@ -138,6 +144,7 @@ class DungeonVectorEnv(VectorEnv):
             self._maps = [self._maps[i] for i in used]
             self._slots = {k: int(remap[s]) for k, s in self._slots.items() if s in set(used.tolist())}
             self._st[:, core.S_MAP] = remap[self._st[:, core.S_MAP]]
+            self._slot_of_level.clear()
         else:
             self._mt = np.concatenate([self._mt, np.zeros_like(self._mt)])
             self._room_obs = np.concatenate([self._room_obs, np.zeros_like(self._room_obs)])
