@@ -125,3 +125,29 @@ def test_registered_as_the_vector_entry_point():
     for _ in range(60):
         obs, *_ = venv.step(venv.action_space.sample())
         assert venv.observation_space.contains(obs)
+
+
+def test_training_adapter_sees_what_dummy_vec_env_sees():
+    """The config's switch from DummyVecEnv to the batched env keeps every rollout (same seeds, same episodes)."""
+    from sb3_contrib.common.maskable.utils import get_action_masks
+
+    from training.vec_env import build_vec_env
+
+    kwargs = {"obs_type": "vector", "max_steps": 60}
+    dummy = build_vec_env("ArcadeLab/Dungeon-v0", kwargs, 4, 7, "dummy")
+    batched = build_vec_env("ArcadeLab/Dungeon-v0", kwargs, 4, 7, "auto")
+    assert type(batched).__name__ == "GymnasiumVectorEnvAdapter"
+    obs_d, obs_b = dummy.reset(), batched.reset()
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        assert np.array_equal(obs_d, obs_b)
+        assert np.array_equal(get_action_masks(dummy), get_action_masks(batched))
+        actions = rng.integers(0, 5, 4)
+        obs_d, rew_d, done_d, info_d = dummy.step(actions)
+        obs_b, rew_b, done_b, info_b = batched.step(actions)
+        assert np.array_equal(rew_d, rew_b) and np.array_equal(done_d, done_b)
+        for i in np.flatnonzero(done_d):
+            assert np.array_equal(info_d[i]["terminal_observation"], info_b[i]["terminal_observation"])
+            assert info_d[i]["episode"]["r"] == pytest.approx(info_b[i]["episode"]["r"])
+            assert info_d[i]["episode"]["l"] == info_b[i]["episode"]["l"]
+            assert info_d[i]["TimeLimit.truncated"] == info_b[i]["TimeLimit.truncated"]
