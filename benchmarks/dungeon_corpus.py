@@ -29,12 +29,12 @@ from rich.table import Table
 
 from agents.dungeon_bot import DungeonSolverBot
 from envs.data import SHIPPED_LEVELS, vglc_dir
-from envs.dungeon import DungeonEnv
 from envs.dungeon import (
     FLOOR,
     LEGEND,
     STAIR,
     VGLC_LEGEND,
+    DungeonEnv,
     DungeonMap,
     compile_map,
     reachable,

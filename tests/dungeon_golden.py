@@ -131,7 +131,7 @@ def pickle_case(level_index: int, seed: int) -> str:
     for e in (env, clone):
         r = np.random.default_rng(seed + 1)
         for _ in range(1500):
-            obs, reward, terminated, truncated, info = e.step(int(r.integers(5)))
+            obs, reward, terminated, truncated, _ = e.step(int(r.integers(5)))
             h.arr(obs)
             h.obj((reward, terminated, truncated))
             _snap(h, e)
@@ -202,8 +202,13 @@ def _built_levels() -> list:
     out = [
         side(room({"A": "5,3", "E": "11,6", "M": "4,3 5,4 1,1"}), name="one"),
         side(room({"A": "5,6"}, "R"), room({"E": "11,6", "T": "3,3"}, "L"), name="two"),
-        side(room({}, "UR"), room({"S": "1,1"}, "LR"), room({"S": "11,6"}, "L"), room({"S": "11,6"}),
-             name="stairs"),  # fmt: skip
+        side(
+            room({}, "UR"),
+            room({"S": "1,1"}, "LR"),
+            room({"S": "11,6"}, "L"),
+            room({"S": "11,6"}),
+            name="stairs",
+        ),
         side(room({}, "UR"), room({"B": "4,1 5,1 6,1 7,1"}, "L"), name="no-stairs"),
         side(room({}, "U"), room({"S": "5,3"}, "L"), name="one-room"),
     ]

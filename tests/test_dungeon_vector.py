@@ -50,7 +50,7 @@ def _compare(kwargs: dict, n: int, seed: int, steps: int, p_bot: float = 0.7, pa
         done = term | trunc
         episodes += int(done.sum())
         if partial and done.any():
-            fresh, finfo = venv.reset(options={"reset_mask": done})
+            fresh, _ = venv.reset(options={"reset_mask": done})
             for i in np.flatnonzero(done):
                 o, inf = singles[i].reset()
                 bots[i].reset()
@@ -118,7 +118,9 @@ def test_invalid_actions_and_arguments_are_refused():
 
 
 def test_registered_as_the_vector_entry_point():
-    venv = gym.make_vec("ArcadeLab/Dungeon-v0", num_envs=3, vectorization_mode="vector_entry_point", max_steps=50)
+    venv = gym.make_vec(
+        "ArcadeLab/Dungeon-v0", num_envs=3, vectorization_mode="vector_entry_point", max_steps=50
+    )
     assert isinstance(venv.unwrapped, DungeonVectorEnv)
     obs, info = venv.reset(seed=1)
     assert venv.observation_space.contains(obs) and info["action_mask"].shape == (3, 5)

@@ -18,10 +18,13 @@ nothing.
 """
 
 from envs.dungeon.core import (
+    EXIT,
     GOLD,
     HEART,
+    MONSTER,
     N_EXTRA,
     PIXEL_TILE,
+    PLAYER,
     R_DEATH,
     R_EXIT,
     R_HURT,
@@ -30,9 +33,6 @@ from envs.dungeon.core import (
     R_TREASURE,
     ROOM_CELLS,
     TREASURE,
-    EXIT,
-    MONSTER,
-    PLAYER,
 )
 from envs.dungeon.env import OBS_CODES, DungeonEnv
 from envs.dungeon.maps import (

@@ -125,8 +125,8 @@ class DungeonEnv(DungeonRendering, gym.Env):
 
     ## Action Space
     ``Discrete(5)``: 0 up, 1 down, 2 left, 3 right, 4 attack (also "wait"). ``action_masks()`` (and
-    ``info["action_mask"]``) masks the moves that would bump into a static tile; a masked move is still
-    allowed and is a bump. Moves into monsters are not masked.
+    ``info["action_mask"]``, a read-only view) masks the moves that would bump into a static tile; a masked
+    move is still allowed and is a bump. Moves into monsters are not masked.
 
     ## Observation Space
     ``obs_type="vector"``: ``Box(float32, shape=(180,))``: the current room's 16 x 11 cells in row-major order
@@ -164,6 +164,10 @@ class DungeonEnv(DungeonRendering, gym.Env):
 
     For tools (the play app, bots): ``level`` (the ``Level`` in play), ``dungeon_map`` (its compiled form),
     ``snapshot()`` (the state a planner needs) and ``draw_surface()`` (the current frame as a pygame Surface).
+
+    Batched: ``DungeonVectorEnv`` (``envs/dungeon/vector.py``) runs ``num_envs`` of these games, each row on its
+    own map, in one compiled call per step; its row ``i`` after ``reset(seed=s)`` is this env after
+    ``reset(seed=s + i)``.
     """
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["human", "rgb_array"], "render_fps": 12}
@@ -253,7 +257,13 @@ class DungeonEnv(DungeonRendering, gym.Env):
             )
         if need:
             self._draw_ahead()
-        info = {"action_mask": self._mask_rows[pos], "hp": hp, "treasures_left": left, "rooms_visited": visited, "success": success}
+        info = {
+            "action_mask": self._mask_rows[pos],
+            "hp": hp,
+            "treasures_left": left,
+            "rooms_visited": visited,
+            "success": success,
+        }
         if self.render_mode == "human":
             self._render_human()
         return obs, reward, terminated, truncated, info

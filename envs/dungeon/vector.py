@@ -73,7 +73,9 @@ class DungeonVectorEnv(VectorEnv):
     ) -> None:
         n = check_int("num_envs", num_envs, 1)
         if render_mode is not None:
-            raise ValueError(f"render_mode must be None for DungeonVectorEnv (no rendering), got {render_mode!r}")
+            raise ValueError(
+                f"render_mode must be None for DungeonVectorEnv (no rendering), got {render_mode!r}"
+            )
         check_args(None, [], obs_type, max_steps, max_hp)
         self.num_envs = n
         self.render_mode = None
