@@ -316,6 +316,16 @@ class DungeonEnv(DungeonRendering, gym.Env):
         """Whether the last action swung the sword (the renderer draws the swing)."""
         return bool(self._st[0, core.S_ATTACKED])
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state.pop("_mask_rows", None)  # one view per cell: rebuilt from the level's cache instead
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        if self._level is not None:
+            self._mask_rows = mask_rows(self._level.rows)
+
     def snapshot(self) -> dict[str, Any]:
         """Read-only view of the state a planner needs: position, hit points, treasures left, room monsters."""
         return snapshot_row(self._map, self._mt, self._st, 0)

@@ -51,6 +51,9 @@ class DungeonVectorEnv(VectorEnv):
     would bump into a static tile are masked, attack never), also in ``infos["action_mask"]``. Infos also hold
     ``hp``, ``treasures_left``, ``rooms_visited`` and ``success`` per row (each with its all-True ``_`` mask).
     Returned arrays are fresh every step (allocated empty and written once by the compiled step, not copied).
+
+    Python touches only the rows that start an episode this step (a ``LevelSource`` is Python, and each row's
+    generator is numpy's) or whose random bytes run low (about once per 1024 monster moves), never every row.
     """
 
     metadata: ClassVar[dict[str, Any]] = {
