@@ -6,14 +6,13 @@ from typing import Any
 
 import gymnasium as gym
 
-from envs.dungeon import DungeonEnv
-from envs.dungeon_solver import ATTACK, DungeonMap, solve_from
+from envs.dungeon import ATTACK, DungeonEnv, DungeonMap, solve_from
 
 __all__ = ["DungeonSolverBot"]
 
 
 class DungeonSolverBot:
-    """Plays :class:`envs.dungeon.DungeonEnv` with the plan of ``envs.dungeon_solver.solve_from``.
+    """Plays :class:`envs.dungeon.DungeonEnv` with the plan of ``envs.dungeon.solve_from``.
 
     **Where it gets the state.** The bot is built with the env (``DungeonSolverBot(env)``; wrappers are looked
     through with ``env.unwrapped``) and reads the compiled level (``env.dungeon_map``) and the read-only

@@ -6,7 +6,7 @@ when a cell of its interior is reachable) out of the map's rooms, then
 * the **old rule** (before the derived goals were confined to the reachable part): exit on the stair farthest
   from the start by Manhattan distance over the whole map, whether that exit is reachable, the plan length to
   it (no treasures) or the reason;
-* the **current rule** (``envs/dungeon_solver.py``): the derived start/exit/treasure cells, the verdict with
+* the **current rule** (``envs/dungeon/maps.py``): the derived start/exit/treasure cells, the verdict with
   the plan length (every reachable treasure, then the exit) or the reason, the search time (compile excluded,
   uncached ``solve_from``), and for completable maps whether the solver bot (plan + sword, monsters on, seed 0)
   reaches the exit.
@@ -29,12 +29,12 @@ from rich.table import Table
 
 from agents.dungeon_bot import DungeonSolverBot
 from envs.data import SHIPPED_LEVELS, vglc_dir
-from envs.dungeon import DungeonEnv
-from envs.dungeon_solver import (
+from envs.dungeon import (
     FLOOR,
     LEGEND,
     STAIR,
     VGLC_LEGEND,
+    DungeonEnv,
     DungeonMap,
     compile_map,
     reachable,

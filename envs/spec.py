@@ -155,7 +155,11 @@ SPECS: tuple[GameSpec, ...] = (
     GameSpec(
         name="dungeon",
         title="Dungeon",
-        envs=(EnvEntry("ArcadeLab/Dungeon-v0", "envs.dungeon:DungeonEnv"),),
+        envs=(
+            EnvEntry(
+                "ArcadeLab/Dungeon-v0", "envs.dungeon:DungeonEnv", vector_entry_point="envs.dungeon:DungeonVectorEnv"
+            ),
+        ),
         play_env_id="ArcadeLab/Dungeon-v0",
         bots=(BotEntry("dungeon-solver", "agents.dungeon_bot:DungeonSolverBot", "ArcadeLab/Dungeon-v0"),),
         bot="dungeon-solver",

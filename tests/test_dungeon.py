@@ -10,7 +10,11 @@ import pytest
 from agents.dungeon_bot import DungeonSolverBot
 from envs.data import SHIPPED_LEVELS
 from envs.dungeon import (
+    ATTACK,
+    DOWN,
     EXIT,
+    LEFT,
+    LEGEND,
     MONSTER,
     PLAYER,
     R_EXIT,
@@ -18,17 +22,11 @@ from envs.dungeon import (
     R_KILL,
     R_ROOM,
     R_TREASURE,
-    TREASURE,
-    DungeonEnv,
-)
-from envs.dungeon_solver import (
-    ATTACK,
-    DOWN,
-    LEFT,
-    LEGEND,
     RIGHT,
+    TREASURE,
     UP,
     VGLC_LEGEND,
+    DungeonEnv,
     compile_map,
     reachable,
     rooms_reached,
@@ -318,7 +316,7 @@ def replay_exactly(level: Level) -> None:
     env = DungeonEnv(level=level, monsters=False, max_steps=len(plan.actions) + 10)
     env.reset(seed=0)
     total = 0.0
-    for i, (action, cell) in enumerate(zip(plan.actions, plan.cells)):
+    for i, (action, cell) in enumerate(zip(plan.actions, plan.cells, strict=True)):
         _, reward, terminated, truncated, info = env.step(action)
         total += reward
         assert env.snapshot()["pos"] == cell, f"{level.name}: step {i} diverged from the plan"

@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from agents.loading import BOTS, AgentLoadError, load_agent
-from training.checkpoints import save_model
 from arcadelab.cli import app
+from training.checkpoints import save_model
 from training.config import dump_config, parse_config
 
 ENV_ID = "ArcadeLab/Pong-v0"

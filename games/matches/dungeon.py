@@ -51,7 +51,7 @@ class DungeonMatch(Match):
         kwargs, self.level_source, msgs = resolve_level(self.game, setup.level, dungeon.LEGEND)
         self.messages += msgs
         if "level_source" in kwargs:  # the corpus: one map the solver can finish, drawn with the seed
-            from envs.dungeon_solver import solve
+            from envs.dungeon import solve
 
             def why_not(level: Any) -> str | None:
                 try:
