@@ -594,3 +594,32 @@ def test_every_pong_view_tells_at_the_episode_end_whether_the_agent_won():
             np.testing.assert_array_equal(info["is_success"][ended], expected[ended])
             seen += int(ended.sum())
     assert seen >= 8
+
+
+@pytest.mark.parametrize("batched", [False, True])
+def test_the_trackers_skill_can_be_changed_between_steps(batched):
+    """A curriculum sets ``opponent_skill`` on live envs: afterwards they play exactly as if built with it."""
+    from envs.pong import PongEnv, PongVectorEnv
+
+    def make(skill):
+        return PongVectorEnv(4, opponent_skill=skill, points_to_win=3) if batched else PongEnv(
+            opponent_skill=skill, points_to_win=3)
+
+    changed, fresh = make(0.0), make(0.9)
+    changed.opponent_skill = 0.9
+    assert changed.opponent_skill == 0.9
+    runs = []
+    for env in (changed, fresh):
+        obs, _ = env.reset(seed=5)
+        trace = [obs]
+        for t in range(600):
+            action = np.full(4, t % 3) if batched else t % 3
+            trace.append(env.step(action)[0])
+        runs.append(np.asarray(trace))
+    np.testing.assert_array_equal(runs[0], runs[1])
+    weak = make(0.0)
+    weak.reset(seed=5)
+    weak_trace = [weak.step(np.full(4, t % 3) if batched else t % 3)[0] for t in range(600)]
+    assert not np.array_equal(np.asarray(weak_trace), runs[1][1:])  # the skill does change the play
+    with pytest.raises(ValueError, match="opponent_skill"):
+        changed.opponent_skill = 1.5

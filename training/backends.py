@@ -60,6 +60,8 @@ class RLlibBackend:
     name = "rllib"
 
     def check(self, config: TrainConfig, address: str | None) -> None:
+        if config.env_schedule:
+            raise ConfigError("field 'env_schedule': a curriculum is trained with --backend sb3 (not rllib yet)")
         try:
             import training.rllib_backend  # noqa: F401  (Ray and RLlib are importable)
         except ImportError as exc:

@@ -110,6 +110,57 @@ class RichProgressCallback(BaseCallback):
             self._progress.stop()
 
 
+def set_env_attr(venv: Any, name: str, value: Any) -> None:
+    """Set ``name`` on every training env, wherever it lives: ArcadeLab's batched env behind its adapter, or the
+    innermost env of each wrapped sub-env (SB3's ``set_attr`` would set it on the outermost wrapper only)."""
+    from stable_baselines3.common.vec_env import VecEnvWrapper
+
+    from training.vec_env import GymnasiumVectorEnvAdapter
+
+    while isinstance(venv, VecEnvWrapper):  # VecNormalize and friends
+        venv = venv.venv
+    if isinstance(venv, GymnasiumVectorEnvAdapter):
+        if not hasattr(venv.env, name):
+            raise AttributeError(f"{type(venv.env).__name__} has no attribute {name!r}")
+        venv.set_attr(name, value)
+    elif not all(venv.env_method("set_wrapper_attr", name, value, force=False)):
+        raise AttributeError(f"the training envs have no attribute {name!r}")
+
+
+class EnvScheduleCallback(BaseCallback):
+    """A curriculum: before each rollout, every scheduled env attribute is set to its value at the current
+    progress (``TrainConfig.env_schedule``) and logged as ``schedule/<name>``. The value depends only on the
+    step count, so a resumed run continues the schedule where it stopped."""
+
+    def __init__(self, schedule: dict[str, Any], total_steps: int) -> None:
+        super().__init__()
+        self.schedule = dict(schedule)
+        self.total_steps = total_steps
+        self.values: dict[str, float] = {}
+
+    def _on_training_start(self) -> None:
+        from training.config import ConfigError
+
+        for name in self.schedule:  # a name the env does not have, or a value it refuses, is the config's fault
+            try:
+                self._apply(name)
+            except (AttributeError, ValueError, TypeError) as exc:
+                raise ConfigError(f"field 'env_schedule.{name}': {exc}") from None
+
+    def _apply(self, name: str) -> None:
+        value = float(self.schedule[name].value(self.num_timesteps / self.total_steps))
+        set_env_attr(self.training_env, name, value)
+        self.values[name] = value
+
+    def _on_rollout_start(self) -> None:
+        for name in self.schedule:
+            self._apply(name)
+            self.logger.record(f"schedule/{name}", self.values[name])
+
+    def _on_step(self) -> bool:
+        return True
+
+
 class AtomicCheckpointCallback(BaseCallback):
     """Every ``every_steps`` env steps: model zip (+ VecNormalize stats, + replay buffer) and JSON metadata."""
 

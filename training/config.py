@@ -121,6 +121,20 @@ class SelfPlaySettings(_Strict):
     opponent_kwarg: str = "opponent"
 
 
+class ScheduleEntry(_Strict):
+    """One env attribute moved with training progress: linearly from ``start`` to ``end`` over the first
+    ``until`` of the step budget, then held at ``end``."""
+
+    start: float
+    end: float
+    until: float = Field(1.0, gt=0, le=1)
+
+    def value(self, progress: float) -> float:
+        """The attribute's value after ``progress`` (0 to 1) of the budget."""
+        t = min(max(progress / self.until, 0.0), 1.0)
+        return self.start + (self.end - self.start) * t
+
+
 class RllibSettings(_Strict):
     algo: Literal["PPO", "APPO"] = "PPO"
     hyperparams: dict[str, Any] = Field(default_factory=dict)
@@ -147,6 +161,9 @@ class TrainConfig(_Strict):
     eval: EvalSettings = Field(default_factory=EvalSettings)
     selfplay: SelfPlaySettings | None = None
     rllib: RllibSettings = Field(default_factory=RllibSettings)
+    # A curriculum: training env attributes moved with progress (e.g. Pong's ``opponent_skill`` from 0 to its
+    # evaluated value), set on the live envs before each rollout; evaluation uses ``env_kwargs`` as they are.
+    env_schedule: dict[str, ScheduleEntry] = Field(default_factory=dict)
 
     def eval_env_kwargs(self) -> dict[str, Any]:
         """The env arguments evaluation uses: ``env_kwargs`` with ``eval.env_kwargs`` over them."""

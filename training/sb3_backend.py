@@ -180,6 +180,10 @@ def train(
                 metadata,
             ),
         ]
+        if config.env_schedule:
+            from training.callbacks import EnvScheduleCallback
+
+            callbacks.append(EnvScheduleCallback(config.env_schedule, config.total_steps))
         if ghost is not None:
             from training.selfplay import SelfPlayCallback
 

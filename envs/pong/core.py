@@ -96,6 +96,9 @@ _PIX_C1 = round((PADDLE_GAP + PADDLE_T) * PIX_SCALE)
 _U1, _U3 = np.uint64(1), np.uint64(3)
 
 
+HIST_LEN = MAX_DELAY + 1  # the envs' tracker history: enough for any skill, so the skill can change mid-run
+
+
 def tracker_delay(skill: float) -> int:
     """Steps of reaction delay of the tracker at ``skill`` (its history holds ``delay + 1`` heights)."""
     return round((1.0 - skill) * MAX_DELAY)
@@ -247,11 +250,16 @@ def physics_row(f: np.ndarray, iv: np.ndarray, rng: np.ndarray, r: int, a_left: 
 
 # --- the tracker opponent --------------------------------------------------------------------------------------
 @row_helper
-def tracker_action(hist: np.ndarray, iv: np.ndarray, r: int, paddle_y: float, aim_offset: float) -> int:
-    """0 stay, 1 up, 2 down: towards the delayed ball ``y`` plus ``aim_offset`` (court units)."""
-    pos = iv[r, HPOS] + 1
-    if pos == hist.shape[1]:  # a ring buffer; cheaper than Python-semantics ``%`` in compiled code
-        pos = 0
+def tracker_action(
+    hist: np.ndarray, iv: np.ndarray, r: int, paddle_y: float, aim_offset: float, delay: int
+) -> int:
+    """0 stay, 1 up, 2 down: towards the ball ``y`` of ``delay`` steps ago plus ``aim_offset`` (court units).
+
+    ``hist`` is a ring of the last ``hist.shape[1]`` (> ``delay``) heights, the newest at ``iv[r, HPOS]``; a reset
+    fills it with the serve's height, so early in an episode the oldest view is the serve."""
+    pos = iv[r, HPOS] - delay
+    if pos < 0:  # wrap with a compare: cheaper than Python-semantics ``%`` in compiled code
+        pos += hist.shape[1]
     diff = (hist[r, pos] + aim_offset) - paddle_y
     if diff > DEAD:
         return 2
@@ -274,16 +282,17 @@ def tracker_observe(hist: np.ndarray, iv: np.ndarray, r: int, ball_y: float) -> 
 @row_helper
 def step_row(
     f: np.ndarray, iv: np.ndarray, rng: np.ndarray, hist: np.ndarray, r: int, action: int,
-    opp_mode: int, opp_action: int, aim_scale: float, points_to_win: int, max_steps: int,
+    opp_mode: int, opp_action: int, aim_scale: float, delay: int, points_to_win: int, max_steps: int,
     hit_reward: float, loss_penalty: float,
 ) -> tuple[float, bool, bool, int]:  # fmt: skip
-    """The learner (left) plays ``action``; the right seat is the tracker, random, or ``opp_action``.
+    """The learner (left) plays ``action``; the right seat is the tracker (``aim_scale``, ``delay``: its skill),
+    random, or ``opp_action``.
 
     Returns (reward, terminated, truncated, event bits). Draw order per step: the random opponent's action (if
     any), then the rules' draws (``physics_row``).
     """
     if opp_mode == OPP_TRACKER:
-        opp_action = tracker_action(hist, iv, r, f[r, PR], aim_scale * (2.0 * f[r, AIM_U] - 1.0))
+        opp_action = tracker_action(hist, iv, r, f[r, PR], aim_scale * (2.0 * f[r, AIM_U] - 1.0), delay)
     elif opp_mode == OPP_RANDOM:
         opp_action = _integer3(rng, r)
     ev = physics_row(f, iv, rng, r, action, opp_action)
@@ -300,15 +309,15 @@ def step_row(
 @kernel
 def step_one(
     f: np.ndarray, iv: np.ndarray, rng: np.ndarray, hist: np.ndarray, action: int, opp_mode: int,
-    opp_action: int, aim_scale: float, points_to_win: int, max_steps: int, hit_reward: float,
+    opp_action: int, aim_scale: float, delay: int, points_to_win: int, max_steps: int, hit_reward: float,
     loss_penalty: float, obs: np.ndarray, write_obs: bool,
 ) -> tuple[float, bool, bool, int, int, int]:  # fmt: skip
     """``step_row`` on a one-row state, writing the left seat's vector observation into ``obs`` ((1, 8)) when asked;
     returns (reward, terminated, truncated, event bits, left score, right score) so the env reads no array
     afterwards."""
     reward, terminated, truncated, ev = step_row(
-        f, iv, rng, hist, 0, action, opp_mode, opp_action, aim_scale, points_to_win, max_steps, hit_reward,
-        loss_penalty,
+        f, iv, rng, hist, 0, action, opp_mode, opp_action, aim_scale, delay, points_to_win, max_steps,
+        hit_reward, loss_penalty,
     )  # fmt: skip
     if write_obs:
         vector_obs_row(f, 0, obs, 0, 0)
@@ -318,8 +327,9 @@ def step_one(
 @kernel
 def step_batch(
     f: np.ndarray, iv: np.ndarray, rng: np.ndarray, hist: np.ndarray, actions: np.ndarray, pending: np.ndarray,
-    opp_mode: int, aim_scale: float, points_to_win: int, max_steps: int, hit_reward: float, loss_penalty: float,
-    obs: np.ndarray, rewards: np.ndarray, terminated: np.ndarray, truncated: np.ndarray, score: np.ndarray,
+    opp_mode: int, aim_scale: float, delay: int, points_to_win: int, max_steps: int, hit_reward: float,
+    loss_penalty: float, obs: np.ndarray, rewards: np.ndarray, terminated: np.ndarray, truncated: np.ndarray,
+    score: np.ndarray,
 ) -> int:  # fmt: skip
     """Every row one step (``step_row``), with NEXT_STEP autoreset: a ``pending`` row starts a new episode
     instead (reward 0, flags False, its action ignored). Writes the outputs and updates ``pending``; returns the
@@ -335,7 +345,7 @@ def step_batch(
             rew, term, trunc = 0.0, False, False
         else:
             rew, term, trunc, _ = step_row(
-                f, iv, rng, hist, r, actions[r], opp_mode, 0, aim_scale, points_to_win, max_steps,
+                f, iv, rng, hist, r, actions[r], opp_mode, 0, aim_scale, delay, points_to_win, max_steps,
                 hit_reward, loss_penalty,
             )  # fmt: skip
         rewards[r] = rew

@@ -49,6 +49,27 @@ def check_skill(skill: Any) -> float:
     return check_unit("opponent_skill", skill)
 
 
+class TrackerSkill:
+    """``opponent_skill`` of the built-in tracker as a property: setting it (between steps, even mid-episode)
+    re-derives the tracker's aiming error and reaction delay, so training can raise the opponent's skill as the
+    agent learns (a curriculum: ``training``'s ``env_schedule``). The history ring holds ``core.HIST_LEN``
+    heights, enough for any skill."""
+
+    _aim_scale: float
+    _delay: int
+    _skill: float
+
+    @property
+    def opponent_skill(self) -> float:
+        return self._skill
+
+    @opponent_skill.setter
+    def opponent_skill(self, skill: float) -> None:
+        self._skill = check_skill(skill)
+        self._aim_scale = core.tracker_aim_scale(self._skill)
+        self._delay = core.tracker_delay(self._skill)
+
+
 def check_action(action: Any, space: spaces.Discrete, who: str = "action") -> int:
     """The action as a Python int, or ValueError naming the action space."""
     if type(action) is int and 0 <= action < 3:  # the hot path
@@ -60,7 +81,7 @@ def check_action(action: Any, space: spaces.Discrete, who: str = "action") -> in
     raise ValueError(f"invalid {who} {action!r}: expected an int in {space}")
 
 
-class PongEnv(PongRendering, gym.Env):
+class PongEnv(TrackerSkill, PongRendering, gym.Env):
     """Pong against a built-in or given opponent; the learner plays the left paddle.
 
     ## Description
@@ -144,13 +165,12 @@ class PongEnv(PongRendering, gym.Env):
         self.points_to_win = int(points_to_win)
         self.max_steps = int(max_steps)
         self.opponent = opponent
-        self.opponent_skill = check_skill(opponent_skill)
+        self.opponent_skill = opponent_skill  # checked, and the tracker's aim and delay derived (TrackerSkill)
         self.hit_reward = float(hit_reward)
         self.loss_penalty = float(loss_penalty)
         self.action_space = spaces.Discrete(3)
         self.observation_space = vector_space() if obs_type == "vector" else pixel_space()
-        self._game = PongGame(self.points_to_win, self.max_steps, core.tracker_delay(self.opponent_skill) + 1)
-        self._aim_scale = core.tracker_aim_scale(self.opponent_skill)
+        self._game = PongGame(self.points_to_win, self.max_steps, core.HIST_LEN)
         self._mode = opponent if isinstance(opponent, str) else "agent"
         self._opp_mode = _OPP_MODES[self._mode]
         self._vector = obs_type == "vector"
@@ -185,7 +205,7 @@ class PongEnv(PongRendering, gym.Env):
                                "opponent action")  # fmt: skip
         obs = np.empty((1, N_FEATURES), dtype=np.float32)
         reward, terminated, truncated, ev, score_l, score_r = core.step_one(
-            s.f, s.iv, s.rng, s.hist, a, self._opp_mode, a_r, self._aim_scale, self.points_to_win,
+            s.f, s.iv, s.rng, s.hist, a, self._opp_mode, a_r, self._aim_scale, self._delay, self.points_to_win,
             self.max_steps, self.hit_reward, self.loss_penalty, obs, self._vector,
         )  # fmt: skip
         obs = obs[0]

@@ -40,4 +40,4 @@ class PongTracker:
 
     def action(self, paddle_y: float, aim_offset: float) -> int:
         """0 stay, 1 up, 2 down: towards the delayed ball ``y`` plus ``aim_offset`` (court units)."""
-        return core.tracker_action(self._hist, self._iv, 0, float(paddle_y), float(aim_offset))
+        return core.tracker_action(self._hist, self._iv, 0, float(paddle_y), float(aim_offset), self.delay)

@@ -16,7 +16,7 @@ from gymnasium.vector.utils import batch_space
 from envs.checks import check_int
 from envs.pong import core
 from envs.pong.core import N_FEATURES, OPPONENTS, PongState
-from envs.pong.env import check_common, check_skill, vector_space
+from envs.pong.env import TrackerSkill, check_common, vector_space
 from envs.rng import key_from_seed_array
 
 
@@ -24,7 +24,7 @@ def _column(col: int, doc: str) -> property:
     return property(lambda self: self._state.f[:, col], doc=doc + " of every row (a view of the state)")
 
 
-class PongVectorEnv(VectorEnv):
+class PongVectorEnv(TrackerSkill, VectorEnv):
     """``num_envs`` Pong games against the built-in opponent, stepped together by one compiled call
     (``core.step_batch``).
 
@@ -94,16 +94,15 @@ class PongVectorEnv(VectorEnv):
         self.points_to_win = int(points_to_win)
         self.max_steps = int(max_steps)
         self.opponent = opponent
-        self.opponent_skill = check_skill(opponent_skill)
+        self.opponent_skill = opponent_skill  # checked, and the tracker's aim and delay derived (TrackerSkill)
         self.hit_reward = float(hit_reward)
         self.loss_penalty = float(loss_penalty)
         self._opp_mode = core.OPP_TRACKER if opponent == "tracker" else core.OPP_RANDOM
-        self._aim_scale = core.tracker_aim_scale(self.opponent_skill)
         self.single_action_space = spaces.Discrete(3)
         self.action_space = batch_space(self.single_action_space, n)
         self.single_observation_space = vector_space()
         self.observation_space = batch_space(self.single_observation_space, n)
-        self._state = PongState(n, core.tracker_delay(self.opponent_skill) + 1)
+        self._state = PongState(n, core.HIST_LEN)
         self._pending = np.zeros(n, dtype=bool)  # rows that ended last step: NEXT_STEP autoreset
         self._score_mask = np.ones(n, dtype=bool)
         self._seeded = False
@@ -175,8 +174,9 @@ class PongVectorEnv(VectorEnv):
         truncated = np.empty(n, dtype=np.bool_)
         score = np.empty((n, 2), dtype=np.int64)
         n_term = core.step_batch(
-            s.f, s.iv, s.rng, s.hist, a, self._pending, self._opp_mode, self._aim_scale, self.points_to_win,
-            self.max_steps, self.hit_reward, self.loss_penalty, obs, rewards, terminated, truncated, score,
+            s.f, s.iv, s.rng, s.hist, a, self._pending, self._opp_mode, self._aim_scale, self._delay,
+            self.points_to_win, self.max_steps, self.hit_reward, self.loss_penalty, obs, rewards, terminated,
+            truncated, score,
         )  # fmt: skip
         if n_term < 0:
             raise ValueError(f"invalid actions {actions!r}: expected {n} ints in {self.single_action_space}")
