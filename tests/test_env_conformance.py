@@ -184,3 +184,43 @@ def test_arcadelab_envs_lists_every_env():
     for env_id in ENV_IDS:
         assert env_id in result.output
     assert "Discrete" in result.output
+
+
+VECTOR_ENV_IDS = tuple(env_id for env_id in ENV_IDS if gym.spec(env_id).vector_entry_point)
+
+
+@pytest.mark.parametrize("env_id", VECTOR_ENV_IDS)
+def test_batched_row_i_plays_exactly_the_single_env_seeded_s_plus_i(env_id):
+    """The contract of every batched env (one rules core, two views): after ``reset(seed=s)`` row ``i`` is the
+    single env after ``reset(seed=s + i)``, step for step under the same actions, through NEXT_STEP autoresets
+    (the batched row ignores the action of its reset step; the single env resets without a seed there)."""
+    n, seed, steps = 3, 40, 400
+    import inspect
+
+    from envs.spec import env_entry, load_object
+
+    entry = env_entry(env_id)
+    assert entry is not None and entry.vector_entry_point is not None
+    takes = inspect.signature(load_object(entry.vector_entry_point)).parameters
+    kwargs = {"max_steps": 120} if "max_steps" in takes else {}  # short episodes: truncations happen too
+    venv = gym.make_vec(env_id, num_envs=n, vectorization_mode="vector_entry_point", **kwargs)
+    singles = [_make(env_id, **kwargs) for _ in range(n)]
+    vobs, _ = venv.reset(seed=seed)
+    sobs = [env.reset(seed=seed + i)[0] for i, env in enumerate(singles)]
+    rng = np.random.default_rng(0)
+    pending = np.zeros(n, dtype=bool)
+    ends = 0
+    for t in range(steps):
+        actions = rng.integers(venv.single_action_space.n, size=n)
+        vobs, vrew, vterm, vtrunc, _ = venv.step(actions)
+        for i, env in enumerate(singles):
+            if pending[i]:
+                sobs[i], rew, term, trunc = env.reset()[0], 0.0, False, False
+            else:
+                sobs[i], rew, term, trunc, _ = env.step(int(actions[i]))
+            np.testing.assert_array_equal(vobs[i], sobs[i], err_msg=f"{env_id} step {t} row {i}")
+            assert (float(vrew[i]), bool(vterm[i]), bool(vtrunc[i])) == (float(rew), term, trunc), (t, i)
+        pending = vterm | vtrunc
+        ends += int(pending.sum())
+    assert ends > 0, "no episode ended: the autoreset path was not exercised"
+    venv.close()
