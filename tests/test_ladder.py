@@ -231,3 +231,34 @@ def test_cli_unknown_game_and_foreign_model_exit_2(tmp_path):
     result = CliRunner().invoke(app, ["ladder", "pong", "--add", str(model), "--out", str(tmp_path / "x.json")])
     assert result.exit_code == 2 and "plays snake" in result.output
     assert not (tmp_path / "x.json").exists()
+
+
+def _model_run(tmp_path, env_id, env_kwargs=None):
+    """A run folder with an untrained PPO model, as ``arcadelab train`` leaves it (fast to build)."""
+    import gymnasium as gym
+    from stable_baselines3 import PPO
+
+    from training.checkpoints import save_model
+    from training.config import dump_config, parse_config
+
+    config = parse_config({"env_id": env_id, "env_kwargs": env_kwargs or {}, "algo": "ppo", "n_envs": 1})
+    run_dir = tmp_path / env_id.split("/")[-1]
+    run_dir.mkdir()
+    dump_config(config, run_dir / "config.yaml")
+    model = PPO("MlpPolicy", gym.make(env_id, **(env_kwargs or {})), seed=3, device="cpu",
+                policy_kwargs={"net_arch": [8]})
+    save_model(model, run_dir / "final_model.zip", {"algo": "ppo", "env_id": env_id})
+    return run_dir
+
+
+def test_an_added_model_is_rated_and_one_for_other_observations_is_refused(tmp_path):
+    from agents.loading import AgentLoadError
+
+    run_dir = _model_run(tmp_path, "ArcadeLab/Pong-v0")
+    roster = [*_bots(("pong-tracker", 1.0), ("random", None)), Opponent("mine", str(run_dir), "model")]
+    result = run_ladder("pong", 2, seed=0, opponents=roster)
+    assert {r.name for r in result.ratings} == {"pong-tracker@1", "random", "mine"}
+    assert _by_name(result.ratings)["mine"].games == 4
+    single = _model_run(tmp_path, "ArcadeLab/Snake-v0", {"size": 12})  # the one-snake env: other planes
+    with pytest.raises(AgentLoadError, match="observations of shape"):
+        run_ladder("snake", 1, opponents=[*_bots(("random", None)), Opponent("solo", str(single), "model")])

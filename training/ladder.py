@@ -201,14 +201,32 @@ class _Builder:
         self._models: dict[str, Any] = {}
         self._bot_classes = {bot.name: load_object(bot.entry_point) for bot in spec.bots}
 
+    def load_models(self, roster: Iterable[Opponent], observation_space: Any) -> None:
+        """Load every model of ``roster`` before a game is played, refusing one that takes other observations
+        than the ladder's env gives (a model of the single-snake env in the versus ladder, pixels for vectors)."""
+        from agents.base import for_env_frames
+        from agents.loading import AgentLoadError, load_agent
+
+        want = tuple(getattr(observation_space, "shape", None) or ())
+        for opponent in roster:
+            if opponent.kind != "model" or opponent.source in self._models:
+                continue
+            agent = load_agent(opponent.source)
+            space = getattr(getattr(agent, "model", None), "observation_space", None)
+            shape = tuple(getattr(space, "shape", None) or ())
+            if shape and want and shape != want:
+                raise AgentLoadError(
+                    f"{opponent.source} takes observations of shape {shape}; the {self.spec.name} ladder plays "
+                    f"{want} (its env's default observations)"
+                )
+            self._models[opponent.source] = for_env_frames(agent, self.env_frame_skip)
+
     def agent(self, opponent: Opponent, action_space: Any, seed: int, env: Any | None = None) -> Any:
-        from agents.base import RandomAgent, for_env_frames
+        from agents.base import RandomAgent
 
         if opponent.kind == "model":
             if opponent.source not in self._models:
-                from agents.loading import load_agent
-
-                self._models[opponent.source] = for_env_frames(load_agent(opponent.source), self.env_frame_skip)
+                raise RuntimeError(f"model {opponent.source} was not loaded (call load_models first)")
             model = self._models[opponent.source]
             if callable(getattr(model, "seed", None)):
                 model.seed(seed)
@@ -299,10 +317,11 @@ def play_two_player(
     if entry is None:
         raise ValueError(f"{spec.name} has no two-player view (parallel_entry_point)")
     env = load_object(entry)(**(env_kwargs or {}))
-    builder = builder or _Builder(spec)
     seat0, seat1 = env.possible_agents
     results = []
     try:
+        builder = builder or _Builder(spec)
+        builder.load_models((a, b), env.observation_space(seat0))
         for i in range(games):
             game_seed = seed + i
             players = {seat0: a, seat1: b} if i % 2 == 0 else {seat0: b, seat1: a}
@@ -379,10 +398,11 @@ def play_level_match(
 
     import envs  # noqa: F401  (registers the ids)
 
-    builder = builder or _Builder(spec)
     made = [gym.make(spec.play_env_id, **(env_kwargs or {})) for _ in range(2)]
     results = []
     try:
+        builder = builder or _Builder(spec)
+        builder.load_models((a, b), made[0].observation_space)
         for i in range(games):
             game_seed = seed + i
             runs = []
@@ -550,6 +570,8 @@ def run_ladder(
     roster = list(opponents) if opponents is not None else ladder_opponents(game, add, models_root)
     env_kwargs = dict(settings.env_kwargs)
     builder = _Builder(spec, int(env_kwargs.get("frame_skip", 1)))
+    if any(o.kind == "model" for o in roster):
+        builder.load_models(roster, _observation_space(spec, env_kwargs))
     play = play_two_player if _parallel_entry(spec) else play_level_match
     games: list[GameResult] = []
     for i, a in enumerate(roster):
@@ -562,6 +584,26 @@ def run_ladder(
     ratings = bradley_terry([o.name for o in roster], ((g.a, g.b, g.score_a) for g in games))
     ratings.sort(key=lambda r: (-r.elo, r.name))
     return LadderResult(game, seed, per_pair, env_kwargs, roster, ratings, games)
+
+
+def _observation_space(spec: GameSpec, env_kwargs: dict[str, Any]) -> Any:
+    """What each player of the ladder observes: one side of the two-player view, or the level env's space."""
+    entry = _parallel_entry(spec)
+    if entry is not None:
+        env = load_object(entry)(**env_kwargs)
+        try:
+            return env.observation_space(env.possible_agents[0])
+        finally:
+            env.close()
+    import gymnasium as gym
+
+    import envs  # noqa: F401  (registers the ids)
+
+    made = gym.make(spec.play_env_id, **env_kwargs)
+    try:
+        return made.observation_space
+    finally:
+        made.close()
 
 
 def default_out(game: str) -> Path:
