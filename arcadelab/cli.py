@@ -279,6 +279,52 @@ def demo_command(
     _console.print(f"Play it:      arcadelab play pong --opponent {model}", soft_wrap=True)
 
 
+@app.command("ladder")
+def ladder_command(
+    game: str = typer.Argument(..., help=_GAMES_HELP),
+    games_per_pair: int | None = typer.Option(
+        None, "--games-per-pair", min=1, help="Games between every two opponents (default: the game's)."
+    ),
+    seed: int = typer.Option(0, help="Seed of each pair's first game (game i: seed + i)."),
+    add: list[str] | None = typer.Option(  # noqa: B008
+        None, "--add", help="A model .zip or run folder to rate too (repeatable)."
+    ),
+    out: Annotated[Path | None, typer.Option("--out", help="JSON file (default runs/ladder/GAME.json).")] = None,
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log each pair's results."),
+) -> None:
+    """Rate the game's opponents (bots at several skills, random, models) by a seeded round robin: an Elo table."""
+    _headless()
+    _setup_logging(verbose, torch_threads=1 if add else None)
+    from envs.spec import UnknownGameError, get_spec
+
+    try:
+        get_spec(game)
+    except UnknownGameError as exc:
+        raise _fail(str(exc)) from None
+    try:
+        from training.ladder import run_ladder, write_ladder
+
+        result = run_ladder(game, games_per_pair, seed, add or ())
+        path = write_ladder(result, out)
+    except _user_errors() as exc:
+        raise _fail(str(exc)) from None
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    table = Table(
+        title=f"{get_spec(game).title} ladder (seed {seed}, {result.games_per_pair} games per pair)",
+        caption=f"Bradley-Terry Elo, {result.anchor} = {result.anchor_elo:g}; ± is a 95% interval",
+    )
+    table.add_column("rank", justify="right")
+    table.add_column("opponent")
+    for column in ("Elo", "W/D/L", "games"):
+        table.add_column(column, justify="right")
+    for rank, rating in enumerate(result.ratings, start=1):
+        table.add_row(str(rank), rating.name, f"{rating.elo:.0f} ± {rating.elo_pm:.0f}",
+                      f"{rating.wins}/{rating.draws}/{rating.losses}", str(rating.games))
+    _console.print(table)
+    _console.print(f"wrote {path}", highlight=False, soft_wrap=True)
+
+
 def _run_app_command(run) -> None:
     """Run ``play``/``watch``: user errors and a missing display exit 2 with a message; then notes and summary."""
     _setup_logging(False)
