@@ -279,7 +279,7 @@ def solver_made_levels_case() -> str:
         solve(make(walls=[(20, 5)]), node_budget=5000),
         solve(make(pits=[(15, 40)], tiles=[(6, c, "X") for c in range(22, 40)]), node_budget=5000),
         solve(make(width=60, tiles=[(12, 20, "E"), (12, 30, "E"), (12, 40, "B"), (9, 10, "?"), (9, 11, "S"),
-                                    (12, 15, "o")])),  # fmt: skip
+                                    (12, 15, "o")])),
         check_level(make(width=50, walls=[(25, 3)], tiles=[(12, 30, "E")]), max_steps=300),
         solve(make(width=50, pits=[(20, 26)]), repeat=2, weight=1.5, node_budget=8000),
     ]
@@ -337,7 +337,7 @@ def cases() -> dict[str, Callable[[], str]]:
     )
     out["env/pixels/corpus"] = lambda: _needs_corpus(
         lambda: env_case({"obs_type": "pixels", "level": "corpus", "check_playable": False, "max_steps": 1500},
-                         17, 1500)  # fmt: skip
+                         17, 1500)
     )
     for name in ("mario-1-1", "mario-4-1", "mario-5-1", "mario-6-1", "mario-8-1"):
         out[f"solver/corpus/{name}"] = lambda name=name: _needs_corpus(lambda: solver_case(_corpus(name)))
