@@ -98,7 +98,7 @@ class _Player:
         self.plan: list[int] = []
 
     def new_episode(self, env) -> str:
-        from envs.platformer_solver import solve
+        from envs.platformer.solver import solve
 
         self.episode += 1
         mode = self.modes[self.episode % len(self.modes)]
@@ -181,14 +181,22 @@ def physics_case(path, seed: int, frames: int) -> str:
     return h.hexdigest()
 
 
-def sync_vector_case(n: int, kwargs: dict, seed: int, steps: int, partial_every: int = 0) -> str:
+def sync_vector_case(
+    n: int, kwargs: dict, seed: int, steps: int, partial_every: int = 0, batched: bool = False
+) -> str:
     """Gymnasium's ``SyncVectorEnv`` over ``PlatformerEnv`` (NEXT_STEP autoreset): the reference semantics of
-    the batched env (row ``i`` seeded ``seed + i``, a new level from the source at every reset)."""
+    the batched env (row ``i`` seeded ``seed + i``, a new level from the source at every reset). With
+    ``batched``, the same run of ``PlatformerVectorEnv``, which must give the same hash."""
     from gymnasium.vector import SyncVectorEnv
 
     from envs.platformer import PlatformerEnv
 
-    venv = SyncVectorEnv([lambda: PlatformerEnv(**kwargs) for _ in range(n)])
+    if batched:
+        from envs.platformer import PlatformerVectorEnv
+
+        venv = PlatformerVectorEnv(n, **kwargs)
+    else:
+        venv = SyncVectorEnv([lambda: PlatformerEnv(**kwargs) for _ in range(n)])
     h = _Hasher()
     rng = np.random.default_rng(seed + 777)
     obs, info = venv.reset(seed=seed)
@@ -219,7 +227,7 @@ def sync_vector_case(n: int, kwargs: dict, seed: int, steps: int, partial_every:
 
 
 def solver_case(path, **kwargs) -> str:
-    from envs.platformer_solver import solve
+    from envs.platformer.solver import solve
 
     result = solve(_load(path), **kwargs)
     return _solve_hash([result])
@@ -235,7 +243,7 @@ def _solve_hash(results) -> str:
 def solver_midstate_case(path, seed: int) -> str:
     """Plans from states in the middle of a run (enemies awake, blocks broken), as the bot replans."""
     from envs.platformer import PlatformerPhysics
-    from envs.platformer_solver import solve
+    from envs.platformer.solver import solve
 
     phys = PlatformerPhysics(_load(path))
     rng = np.random.default_rng(seed)
@@ -256,7 +264,7 @@ def solver_midstate_case(path, seed: int) -> str:
 def solver_made_levels_case() -> str:
     """Made-up levels: impossible pits and walls, edge cases of the jump, random noise windows."""
     from envs.level import Level
-    from envs.platformer_solver import check_level, solve
+    from envs.platformer.solver import check_level, solve
 
     def make(width=40, pits=(), walls=(), tiles=()):
         grid = [["-"] * width for _ in range(14)]
@@ -349,18 +357,27 @@ def cases() -> dict[str, Callable[[], str]]:
     out["solver/midstate/04_cannons"] = lambda: solver_midstate_case(_shipped("04_cannons"), 70)
     out["solver/midstate/06_gauntlet"] = lambda: solver_midstate_case(_shipped("06_gauntlet"), 71)
     out["solver/made-levels"] = solver_made_levels_case
-    out["sync-vector/n5/default-source"] = lambda: sync_vector_case(
-        5, {"max_steps": 400, "check_playable": False}, 100, 900
-    )
-    out["sync-vector/n7/frame-skip4-start-anywhere-partial"] = lambda: sync_vector_case(
-        7, {"frame_skip": 4, "start_anywhere": 0.5, "max_steps": 800, "death_penalty": 3.0,
-            "check_playable": False}, 200, 500,
-        partial_every=2,
-    )  # fmt: skip
-    out["sync-vector/n4/corpus"] = lambda: _needs_corpus(
-        lambda: sync_vector_case(4, corpus_kwargs, 300, 600, partial_every=3)
-    )
+    for name, fn in sync_vector_cases().items():
+        out[name] = fn
     return out
+
+
+def sync_vector_cases(batched: bool = False) -> dict[str, Callable[[], str]]:
+    """The ``SyncVectorEnv`` cases; with ``batched`` the same runs of ``PlatformerVectorEnv`` (same hashes)."""
+    corpus_kwargs = {"level": "corpus", "check_playable": False, "start_anywhere": 0.5, "frame_skip": 4,
+                     "max_steps": 3000}  # fmt: skip
+    return {
+        "sync-vector/n5/default-source": lambda: sync_vector_case(
+            5, {"max_steps": 400, "check_playable": False}, 100, 900, batched=batched
+        ),
+        "sync-vector/n7/frame-skip4-start-anywhere-partial": lambda: sync_vector_case(
+            7, {"frame_skip": 4, "start_anywhere": 0.5, "max_steps": 800, "death_penalty": 3.0,
+                "check_playable": False}, 200, 500, partial_every=2, batched=batched,
+        ),
+        "sync-vector/n4/corpus": lambda: _needs_corpus(
+            lambda: sync_vector_case(4, corpus_kwargs, 300, 600, partial_every=3, batched=batched)
+        ),
+    }
 
 
 def _needs_corpus(fn: Callable[[], str]) -> str:

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.platformer_golden import GOLDEN_PATH, CorpusMissing, cases
+from tests.platformer_golden import GOLDEN_PATH, CorpusMissing, cases, sync_vector_cases
 
 _GOLDEN: dict[str, str] = json.loads(GOLDEN_PATH.read_text())
 
@@ -23,3 +23,14 @@ def test_trajectory_matches_golden_hash(name):
     except CorpusMissing as missing:
         pytest.skip(f"VGLC corpus not found ({missing}; set ARCADELAB_VGLC)")
     assert digest == _GOLDEN[name], f"{name}: the platformer's dynamics, observations or solver changed"
+
+
+@pytest.mark.parametrize("name", sorted(sync_vector_cases(batched=True)))
+def test_vector_env_reproduces_sync_vector_env(name):
+    """``PlatformerVectorEnv`` gives the hash recorded from ``SyncVectorEnv`` over ``PlatformerEnv``: same
+    observations, rewards, flags, infos, autoreset levels and partial resets, row for row."""
+    try:
+        digest = sync_vector_cases(batched=True)[name]()
+    except CorpusMissing as missing:
+        pytest.skip(f"VGLC corpus not found ({missing}; set ARCADELAB_VGLC)")
+    assert digest == _GOLDEN[name], f"{name}: PlatformerVectorEnv differs from SyncVectorEnv over PlatformerEnv"
