@@ -97,11 +97,6 @@ NH = 20
 # --- level layout (columns of ``lv``) -------------------------------------------------------------------------
 L_H, L_W, L_GOAL_X, L_START_X, L_START_Y, L_N_SPAWNS, L_N_CANNONS, L_FIT_ROWS, L_OFF_SP, L_OFF_CN = range(10)
 NLH = 10
-# --- search nodes (``expand``): the state packed without unused capacity --------------------------------------
-P_NE, P_NB, P_NC = 7, 8, 9  # header: x, y, vx, vy, on_ground, t, next_enemy, then the counts
-NPH = 10
-SOLVER_ACTIONS = np.array([5, 2, 3, 0, 4, 1], dtype=np.int64)  # mostly forward: running plans are found first
-NEAR = 6 * 256  # enemies / bullets within this many sub-units of the player are part of the merge key
 
 
 def row_layout(cap_e: int, cap_b: int, cap_c: int) -> tuple[int, int, int, int]:
@@ -548,49 +543,6 @@ def reset_batch(
         vector_obs_row(st, grid, lv, r, obs[r])
 
 
-# --- the solver's node expansion -------------------------------------------------------------------------------
-@njit(cache=True)
-def _unpack(node: np.ndarray, st: np.ndarray, grid: np.ndarray, static: np.ndarray, width: int) -> None:
-    """Load a packed search node into row 0 (whose grid equals the level's static tiles)."""
-    s = st[0]
-    for i in range(7):
-        s[i] = node[i]
-    ne, nb, nc = node[P_NE], node[P_NB], node[P_NC]
-    s[NE], s[NB], s[NC] = ne, nb, nc
-    p = NPH
-    for i in range(5 * ne):
-        s[s[OFF_E] + i] = node[p + i]
-    p += 5 * ne
-    for i in range(3 * nb):
-        s[s[OFF_B] + i] = node[p + i]
-    p += 3 * nb
-    slot = s[SLOT]
-    for i in range(nc):
-        e = node[p + i]
-        s[s[OFF_C] + i] = e
-        gr, gc = e >> _CELL_SHIFT, e & 0xFFFF
-        grid[0, gr, gc] = changed_code(static[slot, gr, gc], gc - PAD_C, width)
-
-
-@njit(cache=True)
-def _pack(st: np.ndarray, out: np.ndarray) -> int:
-    s = st[0]
-    for i in range(7):
-        out[i] = s[i]
-    ne, nb, nc = s[NE], s[NB], s[NC]
-    out[P_NE], out[P_NB], out[P_NC] = ne, nb, nc
-    p = NPH
-    for i in range(5 * ne):
-        out[p + i] = s[s[OFF_E] + i]
-    p += 5 * ne
-    for i in range(3 * nb):
-        out[p + i] = s[s[OFF_B] + i]
-    p += 3 * nb
-    for i in range(nc):
-        out[p + i] = s[s[OFF_C] + i]
-    return p + nc
-
-
 @njit(cache=True)
 def restore_grid(st: np.ndarray, grid: np.ndarray, static: np.ndarray, r: int) -> None:
     """Undo row ``r``'s change log on its grid (back to the level's static tiles)."""
@@ -600,49 +552,3 @@ def restore_grid(st: np.ndarray, grid: np.ndarray, static: np.ndarray, r: int) -
         e = st[r, off + i]
         gr, gc = e >> _CELL_SHIFT, e & 0xFFFF
         grid[r, gr, gc] = static[slot, gr, gc]
-
-
-@njit(cache=True)
-def merge_key(st: np.ndarray, out: np.ndarray) -> int:
-    """The solver's coarse merge key of row 0 into ``out``: position in 1/8 tiles, velocity buckets, whether on
-    the ground, the tile positions of enemies and then bullets within ``NEAR`` of the player; returns its length."""
-    s = st[0]
-    x = s[X]
-    out[0], out[1], out[2], out[3], out[4] = x >> 5, s[Y] >> 5, s[VX] >> 4, s[VY] >> 4, s[ON_GROUND]
-    p = 5
-    for i in range(s[NE]):
-        b = s[OFF_E] + 5 * i
-        if -NEAR < s[b + 1] - x < NEAR:
-            out[p], out[p + 1] = s[b + 1] >> 8, s[b + 2] >> 8
-            p += 2
-    for i in range(s[NB]):
-        b = s[OFF_B] + 3 * i
-        if -NEAR < s[b] - x < NEAR:
-            out[p], out[p + 1] = s[b] >> 8, s[b + 1] >> 8
-            p += 2
-    return p
-
-
-@njit(cache=True)
-def expand(
-    node: np.ndarray, st: np.ndarray, grid: np.ndarray, lv: np.ndarray, static: np.ndarray, repeat: int,
-    children: np.ndarray, lengths: np.ndarray, events: np.ndarray, frames: np.ndarray, keys: np.ndarray,
-    key_lengths: np.ndarray,
-) -> None:  # fmt: skip
-    """The six children of a search node: each of ``SOLVER_ACTIONS`` held for ``repeat`` frames (fewer if a
-    frame ends the episode), packed into ``children`` with their event, frames played and merge key."""
-    width = lv[st[0, SLOT], L_W]
-    for j in range(SOLVER_ACTIONS.shape[0]):
-        _unpack(node, st, grid, static, width)
-        event = NONE
-        k = 0
-        while k < repeat:
-            _, event = frame(st, grid, lv, 0, SOLVER_ACTIONS[j])
-            k += 1
-            if event != NONE:
-                break
-        events[j] = event
-        frames[j] = k
-        lengths[j] = _pack(st, children[j])
-        key_lengths[j] = merge_key(st, keys[j])
-        restore_grid(st, grid, static, 0)

@@ -1,8 +1,8 @@
 """Is a platformer level completable, and by which actions? A best-first search over the game's own physics.
 
-The search runs the env's own compiled rules (``core.frame``, expanded six children at a time by ``core.expand``),
-so a plan it returns replays frame for frame in ``PlatformerEnv``. Each search edge holds one action for ``repeat`` frames. Nodes are
-full physics states (enemies, bullets and broken blocks included, so enemy motion is simulated exactly, never
+The search runs the env's own compiled rules (``core.frame``; ``expand`` here computes a node's six children in
+one compiled call), so a plan it returns replays frame for frame in ``PlatformerEnv``. Each search edge holds one
+action for ``repeat`` frames. Nodes are full physics states (enemies, bullets and broken blocks included, so enemy motion is simulated exactly, never
 approximated); states are merged by a coarse key (position in 1/8 tiles, velocity buckets, whether on the
 ground, and the tile positions of nearby enemies and bullets). The priority is weighted A*: frames so far plus
 ``weight`` x remaining distance / top speed.
@@ -26,16 +26,51 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from envs.level import Level
 from envs.platformer import core
-from envs.platformer.core import DIED, FINISHED, GRAVITY, JUMP_V, MAX_FALL, MAX_VX, NEAR, PH, PW, TILE
-from envs.platformer.physics import BULLETS, ENEMIES, PlatformerPhysics, X, Y
+from envs.platformer.core import (
+    DIED,
+    FINISHED,
+    GRAVITY,
+    JUMP_V,
+    L_W,
+    MAX_FALL,
+    MAX_VX,
+    NB,
+    NC,
+    NE,
+    NONE,
+    OFF_B,
+    OFF_C,
+    OFF_E,
+    ON_GROUND,
+    PAD_C,
+    PH,
+    PW,
+    SLOT,
+    TILE,
+    VX,
+    VY,
+    X,
+    Y,
+    changed_code,
+    frame,
+    restore_grid,
+)
+from envs.platformer.physics import BULLETS, ENEMIES, PlatformerPhysics  # tuple fields X..VY match the row's
 
 __all__ = ["DEFAULT_NODE_BUDGET", "SolveResult", "check_level", "solve"]
 
 DEFAULT_NODE_BUDGET = 60_000
-_ACTIONS = tuple(core.SOLVER_ACTIONS.tolist())  # tried in this order: mostly forward, running plans come first
+# --- search nodes (``expand``): the state packed without unused capacity --------------------------------------
+P_NE, P_NB, P_NC = 7, 8, 9  # header: x, y, vx, vy, on_ground, t, next_enemy, then the counts
+NPH = 10
+SOLVER_ACTIONS = np.array([5, 2, 3, 0, 4, 1], dtype=np.int64)  # mostly forward: running plans are found first
+NEAR = 6 * 256  # enemies / bullets within this many sub-units of the player are part of the merge key
+_ACTIONS = tuple(SOLVER_ACTIONS.tolist())
+_CELL_SHIFT = 16
 
 
 @dataclass(frozen=True)
@@ -48,6 +83,95 @@ class SolveResult:
     reason: str
     nodes: int
     seconds: float
+
+
+# --- node expansion, compiled: six children per call ---------------------------------------------------------
+@njit(cache=True)
+def _unpack(node: np.ndarray, st: np.ndarray, grid: np.ndarray, static: np.ndarray, width: int) -> None:
+    """Load a packed search node into row 0 (whose grid equals the level's static tiles)."""
+    s = st[0]
+    for i in range(7):
+        s[i] = node[i]
+    ne, nb, nc = node[P_NE], node[P_NB], node[P_NC]
+    s[NE], s[NB], s[NC] = ne, nb, nc
+    p = NPH
+    for i in range(5 * ne):
+        s[s[OFF_E] + i] = node[p + i]
+    p += 5 * ne
+    for i in range(3 * nb):
+        s[s[OFF_B] + i] = node[p + i]
+    p += 3 * nb
+    slot = s[SLOT]
+    for i in range(nc):
+        e = node[p + i]
+        s[s[OFF_C] + i] = e
+        gr, gc = e >> _CELL_SHIFT, e & 0xFFFF
+        grid[0, gr, gc] = changed_code(static[slot, gr, gc], gc - PAD_C, width)
+
+
+@njit(cache=True)
+def _pack(st: np.ndarray, out: np.ndarray) -> int:
+    s = st[0]
+    for i in range(7):
+        out[i] = s[i]
+    ne, nb, nc = s[NE], s[NB], s[NC]
+    out[P_NE], out[P_NB], out[P_NC] = ne, nb, nc
+    p = NPH
+    for i in range(5 * ne):
+        out[p + i] = s[s[OFF_E] + i]
+    p += 5 * ne
+    for i in range(3 * nb):
+        out[p + i] = s[s[OFF_B] + i]
+    p += 3 * nb
+    for i in range(nc):
+        out[p + i] = s[s[OFF_C] + i]
+    return p + nc
+
+
+@njit(cache=True)
+def merge_key(st: np.ndarray, out: np.ndarray) -> int:
+    """The solver's coarse merge key of row 0 into ``out``: position in 1/8 tiles, velocity buckets, whether on
+    the ground, the tile positions of enemies and then bullets within ``NEAR`` of the player; returns its length."""
+    s = st[0]
+    x = s[X]
+    out[0], out[1], out[2], out[3], out[4] = x >> 5, s[Y] >> 5, s[VX] >> 4, s[VY] >> 4, s[ON_GROUND]
+    p = 5
+    for i in range(s[NE]):
+        b = s[OFF_E] + 5 * i
+        if -NEAR < s[b + 1] - x < NEAR:
+            out[p], out[p + 1] = s[b + 1] >> 8, s[b + 2] >> 8
+            p += 2
+    for i in range(s[NB]):
+        b = s[OFF_B] + 3 * i
+        if -NEAR < s[b] - x < NEAR:
+            out[p], out[p + 1] = s[b] >> 8, s[b + 1] >> 8
+            p += 2
+    return p
+
+
+@njit(cache=True)
+def expand(
+    node: np.ndarray, st: np.ndarray, grid: np.ndarray, lv: np.ndarray, static: np.ndarray, repeat: int,
+    children: np.ndarray, lengths: np.ndarray, events: np.ndarray, frames: np.ndarray, keys: np.ndarray,
+    key_lengths: np.ndarray,
+) -> None:  # fmt: skip
+    """The six children of a search node: each of ``SOLVER_ACTIONS`` held for ``repeat`` frames (fewer if a
+    frame ends the episode), packed into ``children`` with their event, frames played and merge key."""
+    width = lv[st[0, SLOT], L_W]
+    for j in range(SOLVER_ACTIONS.shape[0]):
+        _unpack(node, st, grid, static, width)
+        event = NONE
+        k = 0
+        while k < repeat:
+            _, event = frame(st, grid, lv, 0, SOLVER_ACTIONS[j])
+            k += 1
+            if event != NONE:
+                break
+        events[j] = event
+        frames[j] = k
+        lengths[j] = _pack(st, children[j])
+        key_lengths[j] = merge_key(st, keys[j])
+        restore_grid(st, grid, static, 0)
 
 
 def _key(s: tuple) -> bytes:
@@ -70,7 +194,7 @@ class _Expander:
         self.phys = phys
         self.rows = phys.scratch(s0, frames)
         cap_e, cap_b, cap_c = self.rows.caps
-        size = core.NPH + 5 * cap_e + 3 * cap_b + cap_c
+        size = NPH + 5 * cap_e + 3 * cap_b + cap_c
         n = len(_ACTIONS)
         self.children = np.zeros((n, size), dtype=np.int64)
         self.lengths = np.zeros(n, dtype=np.int64)
@@ -83,7 +207,7 @@ class _Expander:
         """A tuple state as a packed search node."""
         rows = self.rows
         self.phys.load(s, rows)
-        core.restore_grid(rows.st, rows.grid, self.phys.static, 0)
+        restore_grid(rows.st, rows.grid, self.phys.static, 0)
         st = rows.st[0]
         h = st[:7].tolist()
         ne, nb = len(s[ENEMIES]), len(s[BULLETS])
@@ -98,7 +222,7 @@ class _Expander:
 
     def expand(self, node: np.ndarray, repeat: int) -> None:
         rows = self.rows
-        core.expand(
+        expand(
             node, rows.st, rows.grid, self.phys.lv, self.phys.static, repeat, self.children, self.lengths,
             self.events, self.frames, self.keys, self.key_lengths,
         )  # fmt: skip
