@@ -1,13 +1,15 @@
 """The platformer's pygame renderer: a cached background of the level's tiles, sprites drawn on top.
 
 pygame is imported only when something renders (``envs.render.import_pygame``), so a headless trainer never pays
-for it. Mixed into ``PlatformerEnv``, which provides ``physics``, ``state``, ``_grid`` and ``_change_cells()``.
+for it. Mixed into ``PlatformerEnv``, which provides ``physics``, ``_rows`` (its one-row state), ``_grid`` and
+``_change_cells()``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from envs.platformer import core
 from envs.platformer.core import (
     BH,
     BRICK,
@@ -32,7 +34,7 @@ from envs.platformer.core import (
     USED,
     VIEW_W,
 )
-from envs.platformer.physics import BULLETS, ENEMIES, VX, X, Y
+from envs.platformer.physics import X, Y
 
 
 def draw_tile(surf: Any, pygame: Any, r: int, c: int, code: int, t: int) -> None:
@@ -84,7 +86,7 @@ class PlatformerRendering:
     def draw_surface(self) -> Any:
         """The current frame as a pygame ``Surface`` (the env's own off-screen surface, redrawn now, not a copy:
         blit or copy it before the next step). For apps that show the game in their own window."""
-        if self.state is None:
+        if self._rows is None:
             raise RuntimeError("call reset() before draw_surface()")
         return self._draw()
 
@@ -92,19 +94,19 @@ class PlatformerRendering:
         """The frame's left edge in level pixels (``RENDER_TILE`` per tile) when the camera follows a player whose
         left edge is at ``x`` (sub-tile units, as ``state[X]``; default: this env's player). The camera keeps the
         player's centre 6 tiles from the left edge, clamped to the level."""
-        if self.state is None:
+        if self._rows is None:
             raise RuntimeError("call reset() before camera_x()")
         t = self.RENDER_TILE
         if x is None:
-            x = self.state[X]
+            x = int(self._rows.st[0, core.X])
         return min(max((x + PW // 2) // (TILE // t) - 6 * t, 0), max(self.physics.W * t - self.VIEW_W * t, 0))
 
     def player_rect(self, state: tuple | None = None) -> tuple[int, int, int, int]:
         """``(left, top, width, height)`` in frame pixels of the player of ``state`` (default: this env's),
         seen through this env's camera: e.g. another env's racer on the same level drawn into this frame."""
-        if self.state is None:
+        if self._rows is None:
             raise RuntimeError("call reset() before player_rect()")
-        s = self.state if state is None else state
+        s = self._rows.st[0, : core.Y + 1].tolist() if state is None else state
         scale = TILE // self.RENDER_TILE  # sub-units per pixel
         return (s[X] // scale - self.camera_x(), s[Y] // scale, PW // scale, PH // scale)
 
@@ -139,7 +141,13 @@ class PlatformerRendering:
         from envs.render import import_pygame
 
         pygame = import_pygame()
-        phys, s, t = self.physics, self.state, self.RENDER_TILE
+        phys, t = self.physics, self.RENDER_TILE
+        st = self._rows.st[0]
+        x, y, vx = (int(v) for v in st[: core.VX + 1])
+        o = int(st[core.OFF_E])
+        enemies = st[o : o + 5 * int(st[core.NE])].reshape(-1, 5).tolist()
+        o = int(st[core.OFF_B])
+        bullets = st[o : o + 3 * int(st[core.NB])].reshape(-1, 3).tolist()
         cells = self._change_cells()
         if self._background is None or self._bg_cells - cells:  # a new episode undid changes: redraw all
             self._build_background(pygame)
@@ -153,20 +161,20 @@ class PlatformerRendering:
             self._surface = pygame.Surface((vw, vh))
         surf = self._surface
         scale = TILE // t  # sub-units per pixel
-        cam = self.camera_x()
+        cam = self.camera_x(x)
         surf.fill(tuple(int(v) for v in PALETTE[EMPTY]))
         surf.blit(self._background, (0, 0), pygame.Rect(cam, 0, vw, vh))
-        for e in s[ENEMIES]:
+        for e in enemies:
             rect = pygame.Rect(e[1] // scale - cam, e[2] // scale, EW // scale, EH // scale)
             pygame.draw.ellipse(surf, (120, 60, 40), rect)
             pygame.draw.rect(surf, (240, 240, 240), (rect.x + 3, rect.y + 4, 3, 3))
             pygame.draw.rect(surf, (240, 240, 240), (rect.right - 6, rect.y + 4, 3, 3))
-        for b in s[BULLETS]:
+        for b in bullets:
             rect = pygame.Rect(b[0] // scale - cam, b[1] // scale, BW // scale, BH // scale)
             pygame.draw.rect(surf, (30, 30, 30), rect, border_radius=4)
-        rect = pygame.Rect(s[X] // scale - cam, s[Y] // scale, PW // scale, PH // scale)
+        rect = pygame.Rect(x // scale - cam, y // scale, PW // scale, PH // scale)
         pygame.draw.rect(surf, PLAYER_RGB, rect, border_radius=3)
-        eye = rect.right - 4 if s[VX] >= 0 else rect.left + 2
+        eye = rect.right - 4 if vx >= 0 else rect.left + 2
         pygame.draw.rect(surf, (255, 255, 255), (eye, rect.y + 3, 2, 3))
         return surf
 
