@@ -3,10 +3,11 @@
 State of ``n`` players (``RowState``): ``st`` int64 ``(n, NS)``, per row a header (player box and velocity, frame
 counter, next enemy to wake, counts, episode statistics, the row's level slot, its buffer layout) followed by the
 awake enemies ``(id, x, y, vx, vy)``, the flying bullets ``(x, y, vx)`` and a log of the tiles changed this episode;
-``grid`` uint8 ``(n, GH, GW)``, each row's tile codes (broken bricks, used question blocks and taken coins written
-into it), in the observation's padded layout. Levels (``LevelTable``): ``lv`` int64 ``(K, NL)`` (sizes, goal, start,
-enemy spawns, cannons) and ``static`` uint8 ``(K, GH, GW)`` (the unchanged tile codes), padded to one shape so each
-row can play a different level. ``PlatformerEnv`` steps row 0 of a one-row state, ``PlatformerVectorEnv`` every row
+``grid`` uint8 ``(n, GW, GH)``, each row's tile codes (broken bricks, used question blocks and taken coins written
+into it), padded for the observation window and stored column-major (``grid[i, col, row]``: a window column is
+contiguous). Levels (``LevelTable``): ``lv`` int64 ``(K, NL)`` (sizes, goal, start, enemy spawns, cannons) and
+``static`` uint8 ``(K, GW, GH)`` (the unchanged tile codes), padded to one shape so each row can play a different
+level. ``PlatformerEnv`` steps row 0 of a one-row state, ``PlatformerVectorEnv`` every row
 in one call, ``PlatformerPhysics.step`` (the solver's tuple API) loads a state into a scratch row, and the solver
 expands search nodes with ``expand``.
 
@@ -172,7 +173,7 @@ def frame(st: np.ndarray, grid: np.ndarray, lv: np.ndarray, r: int, action: int)
     if vx != 0:
         x += vx
         c = ((x + PW - 1) >> 8) if vx > 0 else (x >> 8)
-        if _solid(g[gr0, c + PAD_C]) or _solid(g[gr1, c + PAD_C]):
+        if _solid(g[c + PAD_C, gr0]) or _solid(g[c + PAD_C, gr1]):
             x = c * TILE - PW if vx > 0 else (c + 1) * TILE
             vx = 0
     # --- move y, land or bump the head
@@ -186,7 +187,7 @@ def frame(st: np.ndarray, grid: np.ndarray, lv: np.ndarray, r: int, action: int)
     gc1 = ((x + PW - 1) >> 8) + PAD_C
     if vy > 0:
         row = (y + PH - 1) >> 8
-        if _solid(g[row + PAD_R, gc0]) or _solid(g[row + PAD_R, gc1]):
+        if _solid(g[gc0, row + PAD_R]) or _solid(g[gc1, row + PAD_R]):
             y = row * TILE - PH
             vy = 0
             on_ground = True
@@ -196,20 +197,20 @@ def frame(st: np.ndarray, grid: np.ndarray, lv: np.ndarray, r: int, action: int)
             y, vy = CEILING_ROW * TILE, 0
         else:
             gr = row + PAD_R
-            b0 = _solid(g[gr, gc0])
-            b1 = _solid(g[gr, gc1])
+            b0 = _solid(g[gc0, gr])
+            b1 = _solid(g[gc1, gr])
             if b0 or b1:
                 y = (row + 1) * TILE
                 vy = 0
                 # the block above the player's centre is hit, else the other one
                 centre = ((x + PW // 2) >> 8) + PAD_C
                 hit = gc0 if (b0 and (centre == gc0 or not b1)) else gc1
-                code = g[gr, hit]
+                code = g[hit, gr]
                 if code == BRICK:
-                    g[gr, hit] = EMPTY
+                    g[hit, gr] = EMPTY
                     _log(st, r, gr, hit)
                 elif code == QBLOCK:
-                    g[gr, hit] = USED
+                    g[hit, gr] = USED
                     _log(st, r, gr, hit)
                     coins += 1
     # --- coins under the player's box
@@ -221,8 +222,8 @@ def frame(st: np.ndarray, grid: np.ndarray, lv: np.ndarray, r: int, action: int)
     for k in range(4):
         gr = gr0 if k < 2 else gr1
         gc = gc0 if k % 2 == 0 else gc1
-        if g[gr, gc] == COIN:
-            g[gr, gc] = GOAL if gc >= goal_gc else EMPTY
+        if g[gc, gr] == COIN:
+            g[gc, gr] = GOAL if gc >= goal_gc else EMPTY
             _log(st, r, gr, gc)
             coins += 1
     t = s[T] + 1
@@ -252,14 +253,14 @@ def frame(st: np.ndarray, grid: np.ndarray, lv: np.ndarray, r: int, action: int)
         er0 = (ey >> 8) + PAD_R
         er1 = ((ey + EH - 1) >> 8) + PAD_R
         c = ((ex + EW - 1) >> 8) if evx > 0 else (ex >> 8)
-        if _solid(g[er0, c + PAD_C]) or _solid(g[er1, c + PAD_C]):
+        if _solid(g[c + PAD_C, er0]) or _solid(g[c + PAD_C, er1]):
             ex = c * TILE - EW if evx > 0 else (c + 1) * TILE
             evx = -evx
         evy += GRAVITY
         evy = min(evy, MAX_FALL)
         ey += evy
         er = ((ey + EH - 1) >> 8) + PAD_R
-        if _solid(g[er, (ex >> 8) + PAD_C]) or _solid(g[er, ((ex + EW - 1) >> 8) + PAD_C]):
+        if _solid(g[(ex >> 8) + PAD_C, er]) or _solid(g[((ex + EW - 1) >> 8) + PAD_C, er]):
             ey = ((ey + EH - 1) >> 8) * TILE - EH
             evy = 0
         if ey >= bottom or ex < x - DESPAWN_RANGE or ex > x + DESPAWN_RANGE:
@@ -361,7 +362,7 @@ def reset_row(
         for i in range(st[r, NC]):
             e = st[r, off + i]
             gr, gc = e >> _CELL_SHIFT, e & 0xFFFF
-            grid[r, gr, gc] = static[old, gr, gc]
+            grid[r, gc, gr] = static[old, gc, gr]
     s = st[r]
     s[X], s[Y], s[VX], s[VY] = x, y, 0, 0
     s[ON_GROUND] = 1
@@ -396,11 +397,10 @@ def window_row(st: np.ndarray, grid: np.ndarray, lv: np.ndarray, r: int, out: np
     top, left, pr = _window_origin(st, lv, r)
     g = grid[r]
     r0, c0 = top + PAD_R, left + PAD_C
-    for i in range(VIEW_H):  # row slices: numba drops the per-element index checks (2.5x faster)
-        src = g[r0 + i, c0 : c0 + VIEW_W]
-        dst = out[i * VIEW_W : (i + 1) * VIEW_W]
-        for j in range(VIEW_W):
-            dst[j] = src[j]
+    for j in range(VIEW_W):  # column slices: contiguous in the grid, and numba drops per-element index checks
+        src = g[c0 + j, r0 : r0 + VIEW_H]
+        for i in range(VIEW_H):
+            out[i * VIEW_W + j] = src[i]
     s = st[r]
     for i in range(s[NE]):
         b = s[OFF_E] + 5 * i
@@ -553,4 +553,4 @@ def restore_grid(st: np.ndarray, grid: np.ndarray, static: np.ndarray, r: int) -
     for i in range(st[r, NC]):
         e = st[r, off + i]
         gr, gc = e >> _CELL_SHIFT, e & 0xFFFF
-        grid[r, gr, gc] = static[slot, gr, gc]
+        grid[r, gc, gr] = static[slot, gc, gr]

@@ -291,7 +291,7 @@ class PlatformerEnv(PlatformerRendering, gym.Env):
     def _grid(self) -> np.ndarray:
         """The current tile codes (broken bricks, used blocks and taken coins applied), level tile (r, c) at
         ``[r + _pad_r, c + _pad_c]``."""
-        return self._rows.grid[0]
+        return self._rows.grid[0].T
 
     def _change_cells(self) -> frozenset:
         st = self._rows.st[0]

@@ -49,7 +49,7 @@ _SOLID_CODES = (GROUND, BRICK, QBLOCK, USED, PIPE, CANNON)
 
 
 class RowState:
-    """The arrays of ``n`` players (see ``core``): ``st`` int64 ``(n, NS)`` and ``grid`` uint8 ``(n, GH, GW)``,
+    """The arrays of ``n`` players (see ``core``): ``st`` int64 ``(n, NS)`` and ``grid`` uint8 ``(n, GW, GH)`` (column-major),
     every row laid out for ``cap_e`` enemies, ``cap_b`` bullets and ``cap_c`` tile changes. Plain data: pickles."""
 
     def __init__(self, n: int, grid_shape: tuple[int, int], cap_e: int, cap_b: int, cap_c: int) -> None:
@@ -84,7 +84,7 @@ class PlatformerPhysics:
     indices, see :meth:`index`) and a frozenset of collected coins. ``step`` never mutates anything.
 
     For the kernels: ``lv`` (this level's row of a level table) and ``static`` (its tile codes padded by
-    ``core.PAD_R`` rows and ``core.PAD_C`` columns, goal columns marked), both with a leading axis of 1.
+    ``core.PAD_R`` rows and ``core.PAD_C`` columns, goal columns marked, column-major), both with a leading axis of 1.
     """
 
     def __init__(self, level: Level) -> None:
@@ -145,7 +145,7 @@ class PlatformerPhysics:
         goal = codes[:, W - GOAL_COLS :]
         goal[goal == EMPTY] = GOAL
         grid[PAD_R : PAD_R + H, PAD_C : PAD_C + W] = codes
-        return grid
+        return np.ascontiguousarray(grid.T)  # column-major: a column of the window is contiguous
 
     def _level_row(self) -> np.ndarray:
         spawns, cannons = self.enemy_spawns, self.cannons
@@ -240,7 +240,7 @@ class PlatformerPhysics:
         for k, e in enumerate(entries):
             st[r, o + k] = e
             gr, gc = e >> 16, e & 0xFFFF
-            grid[r, gr, gc] = core.changed_code(int(static[gr, gc]), gc - PAD_C, self.W)
+            grid[r, gc, gr] = core.changed_code(int(static[gc, gr]), gc - PAD_C, self.W)
 
     def state_of(self, rows: RowState, r: int = 0) -> tuple:
         """The tuple state of row ``r`` (changes in the row's log are read against this level's tiles)."""
@@ -255,7 +255,7 @@ class PlatformerPhysics:
         static = self.static[0]
         changed, taken = [], []
         for e in st[o : o + nc].tolist():
-            (taken if static[e >> 16, e & 0xFFFF] == COIN else changed).append(self._entry_index(e))
+            (taken if static[e & 0xFFFF, e >> 16] == COIN else changed).append(self._entry_index(e))
         return (
             h[X], h[Y], h[VX], h[VY], bool(h[ON_GROUND]), h[T], h[NEXT_ENEMY], enemies, bullets,
             frozenset(changed), frozenset(taken),
@@ -295,7 +295,7 @@ class PlatformerPhysics:
 
 class LevelTable:
     """Levels padded to one shape for a batch whose rows play different levels: ``lv`` int64 ``(K, NL)`` and
-    ``static`` uint8 ``(K, GH, GW)``, one slot per distinct level (by its tiles), added as the source hands them
+    ``static`` uint8 ``(K, GW, GH)``, one slot per distinct level (by its tiles), added as the source hands them
     out. ``add`` says whether the arrays grew (then rows must be grown too, ``RowState.grown``)."""
 
     def __init__(self, min_shape: tuple[int, int] = (1, 1)) -> None:

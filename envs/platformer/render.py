@@ -125,7 +125,7 @@ class PlatformerRendering:
         phys = self.physics
         surf = pygame.Surface((phys.W * t, phys.H * t))
         surf.fill(tuple(int(v) for v in PALETTE[EMPTY]))
-        static = phys.static[0]
+        static = phys.static[0].T
         for r in range(phys.H):
             for c in range(phys.W):
                 code = int(static[r + PAD_R, c + PAD_C])

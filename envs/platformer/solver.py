@@ -106,7 +106,7 @@ def _unpack(node: np.ndarray, st: np.ndarray, grid: np.ndarray, static: np.ndarr
         e = node[p + i]
         s[s[OFF_C] + i] = e
         gr, gc = e >> _CELL_SHIFT, e & 0xFFFF
-        grid[0, gr, gc] = changed_code(static[slot, gr, gc], gc - PAD_C, width)
+        grid[0, gc, gr] = changed_code(static[slot, gc, gr], gc - PAD_C, width)
 
 
 @njit(cache=True)
