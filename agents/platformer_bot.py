@@ -8,7 +8,7 @@ from typing import Any
 import gymnasium as gym
 
 from envs.platformer import PlatformerEnv, PlatformerPhysics
-from envs.platformer_solver import DEFAULT_NODE_BUDGET, solve
+from envs.platformer.solver import DEFAULT_NODE_BUDGET, solve
 
 __all__ = ["PlatformerSolverBot"]
 
@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 
 class PlatformerSolverBot:
-    """Plays ``ArcadeLab/Platformer-v0`` by searching the game's own physics (``envs.platformer_solver``).
+    """Plays ``ArcadeLab/Platformer-v0`` by searching the game's own physics (``envs.platformer.solver``).
 
     The bot is given the env at construction (``gymnasium.make`` wrappers are fine: it reads ``env.unwrapped``)
     because it plans on the exact physics state (``env.unwrapped.state``), which the egocentric observation does

@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from envs.data import vglc_dir
 from envs.level import load_level
 from envs.platformer import LEGEND, PlatformerEnv
-from envs.platformer_solver import DEFAULT_NODE_BUDGET, solve
+from envs.platformer.solver import DEFAULT_NODE_BUDGET, solve
 
 
 def replay(level, actions) -> str:

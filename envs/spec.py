@@ -143,7 +143,12 @@ SPECS: tuple[GameSpec, ...] = (
     GameSpec(
         name="platformer",
         title="Platformer",
-        envs=(EnvEntry("ArcadeLab/Platformer-v0", "envs.platformer:PlatformerEnv"),),
+        envs=(
+            EnvEntry(
+                "ArcadeLab/Platformer-v0", "envs.platformer:PlatformerEnv",
+                vector_entry_point="envs.platformer:PlatformerVectorEnv",
+            ),
+        ),
         play_env_id="ArcadeLab/Platformer-v0",
         bots=(BotEntry("platformer-solver", "agents.platformer_bot:PlatformerSolverBot", "ArcadeLab/Platformer-v0"),),
         bot="platformer-solver",

@@ -26,7 +26,7 @@ from envs.platformer import (
     PlatformerPhysics,
     Y,
 )
-from envs.platformer_solver import check_level, solve
+from envs.platformer.solver import check_level, solve
 
 SHIPPED = sorted(SHIPPED_PLATFORMER_LEVELS.glob("*.txt"))
 CORPUS_NAMES = [

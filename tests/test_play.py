@@ -161,7 +161,7 @@ def _solver_keys(level_path: Path) -> list[KeyStep]:
     60 frames/s), so the keys for step k change on frame 2k."""
     from envs.level import load_level
     from envs.platformer import ACTION_NAMES, LEGEND
-    from envs.platformer_solver import solve
+    from envs.platformer.solver import solve
 
     plan = solve(load_level(level_path, LEGEND)).actions
     keys_of = {name: set(name.split("+")) - {"noop"} for name in ACTION_NAMES}

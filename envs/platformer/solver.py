@@ -1,8 +1,8 @@
 """Is a platformer level completable, and by which actions? A best-first search over the game's own physics.
 
-The search runs :meth:`envs.platformer.PlatformerPhysics.step` (the code the env runs), so a plan it returns
-replays frame for frame in ``PlatformerEnv``. Each search edge holds one action for ``repeat`` frames. Nodes are
-full physics states (enemies, bullets and broken blocks included, so enemy motion is simulated exactly, never
+The search runs the env's own compiled rules (``core.frame``; ``expand`` here computes a node's six children in
+one compiled call), so a plan it returns replays frame for frame in ``PlatformerEnv``. Each search edge holds one
+action for ``repeat`` frames. Nodes are full physics states (enemies, bullets and broken blocks included, so enemy motion is simulated exactly, never
 approximated); states are merged by a coarse key (position in 1/8 tiles, velocity buckets, whether on the
 ground, and the tile positions of nearby enemies and bullets). The priority is weighted A*: frames so far plus
 ``weight`` x remaining distance / top speed.
@@ -25,33 +25,52 @@ import heapq
 import time
 from dataclasses import dataclass
 
+import numpy as np
+from numba import njit
+
 from envs.level import Level
-from envs.platformer import (
-    BULLETS,
+from envs.platformer import core
+from envs.platformer.core import (
     DIED,
-    ENEMIES,
     FINISHED,
     GRAVITY,
     JUMP_V,
+    L_W,
     MAX_FALL,
     MAX_VX,
+    NB,
+    NC,
+    NE,
+    NONE,
+    OFF_B,
+    OFF_C,
+    OFF_E,
     ON_GROUND,
+    PAD_C,
     PH,
     PW,
+    SLOT,
     TILE,
     VX,
     VY,
-    PlatformerPhysics,
     X,
     Y,
+    changed_code,
+    frame,
+    restore_grid,
 )
+from envs.platformer.physics import BULLETS, ENEMIES, PlatformerPhysics  # tuple fields X..VY match the row's
 
 __all__ = ["DEFAULT_NODE_BUDGET", "SolveResult", "check_level", "solve"]
 
 DEFAULT_NODE_BUDGET = 60_000
-# tried in this order: mostly forward, so greedy search finds running plans first
-_ACTIONS = (5, 2, 3, 0, 4, 1)
-_NEAR = 6 * 256  # enemies / bullets within this many sub-units of the player are part of the merge key
+# --- search nodes (``expand``): the state packed without unused capacity --------------------------------------
+P_NE, P_NB, P_NC = 7, 8, 9  # header: x, y, vx, vy, on_ground, t, next_enemy, then the counts
+NPH = 10
+SOLVER_ACTIONS = np.array([5, 2, 3, 0, 4, 1], dtype=np.int64)  # mostly forward: running plans are found first
+NEAR = 6 * 256  # enemies / bullets within this many sub-units of the player are part of the merge key
+_ACTIONS = tuple(SOLVER_ACTIONS.tolist())
+_CELL_SHIFT = 16
 
 
 @dataclass(frozen=True)
@@ -66,12 +85,147 @@ class SolveResult:
     seconds: float
 
 
-def _key(s: tuple) -> tuple:
+# --- node expansion, compiled: six children per call ---------------------------------------------------------
+@njit(cache=True)
+def _unpack(node: np.ndarray, st: np.ndarray, grid: np.ndarray, static: np.ndarray, width: int) -> None:
+    """Load a packed search node into row 0 (whose grid equals the level's static tiles)."""
+    s = st[0]
+    for i in range(7):
+        s[i] = node[i]
+    ne, nb, nc = node[P_NE], node[P_NB], node[P_NC]
+    s[NE], s[NB], s[NC] = ne, nb, nc
+    p = NPH
+    for i in range(5 * ne):
+        s[s[OFF_E] + i] = node[p + i]
+    p += 5 * ne
+    for i in range(3 * nb):
+        s[s[OFF_B] + i] = node[p + i]
+    p += 3 * nb
+    slot = s[SLOT]
+    for i in range(nc):
+        e = node[p + i]
+        s[s[OFF_C] + i] = e
+        gr, gc = e >> _CELL_SHIFT, e & 0xFFFF
+        grid[0, gc, gr] = changed_code(static[slot, gc, gr], gc - PAD_C, width)
+
+
+@njit(cache=True)
+def _pack(st: np.ndarray, out: np.ndarray) -> int:
+    s = st[0]
+    for i in range(7):
+        out[i] = s[i]
+    ne, nb, nc = s[NE], s[NB], s[NC]
+    out[P_NE], out[P_NB], out[P_NC] = ne, nb, nc
+    p = NPH
+    for i in range(5 * ne):
+        out[p + i] = s[s[OFF_E] + i]
+    p += 5 * ne
+    for i in range(3 * nb):
+        out[p + i] = s[s[OFF_B] + i]
+    p += 3 * nb
+    for i in range(nc):
+        out[p + i] = s[s[OFF_C] + i]
+    return p + nc
+
+
+@njit(cache=True)
+def merge_key(st: np.ndarray, out: np.ndarray) -> int:
+    """The solver's coarse merge key of row 0 into ``out``: position in 1/8 tiles, velocity buckets, whether on
+    the ground, the tile positions of enemies and then bullets within ``NEAR`` of the player; returns its length."""
+    s = st[0]
+    x = s[X]
+    out[0], out[1], out[2], out[3], out[4] = x >> 5, s[Y] >> 5, s[VX] >> 4, s[VY] >> 4, s[ON_GROUND]
+    p = 5
+    for i in range(s[NE]):
+        b = s[OFF_E] + 5 * i
+        if -NEAR < s[b + 1] - x < NEAR:
+            out[p], out[p + 1] = s[b + 1] >> 8, s[b + 2] >> 8
+            p += 2
+    for i in range(s[NB]):
+        b = s[OFF_B] + 3 * i
+        if -NEAR < s[b] - x < NEAR:
+            out[p], out[p + 1] = s[b] >> 8, s[b + 1] >> 8
+            p += 2
+    return p
+
+
+@njit(cache=True)
+def expand(
+    node: np.ndarray, st: np.ndarray, grid: np.ndarray, lv: np.ndarray, static: np.ndarray, repeat: int,
+    children: np.ndarray, lengths: np.ndarray, events: np.ndarray, frames: np.ndarray, keys: np.ndarray,
+    key_lengths: np.ndarray,
+) -> None:  # fmt: skip
+    """The six children of a search node: each of ``SOLVER_ACTIONS`` held for ``repeat`` frames (fewer if a
+    frame ends the episode), packed into ``children`` with their event, frames played and merge key."""
+    width = lv[st[0, SLOT], L_W]
+    for j in range(SOLVER_ACTIONS.shape[0]):
+        _unpack(node, st, grid, static, width)
+        event = NONE
+        k = 0
+        while k < repeat:
+            _, event = frame(st, grid, lv, 0, SOLVER_ACTIONS[j])
+            k += 1
+            if event != NONE:
+                break
+        events[j] = event
+        frames[j] = k
+        lengths[j] = _pack(st, children[j])
+        key_lengths[j] = merge_key(st, keys[j])
+        restore_grid(st, grid, static, 0)
+
+
+def _key(s: tuple) -> bytes:
+    """The merge key of a tuple state, encoded as ``core.merge_key`` encodes a node's."""
     x, y = s[X], s[Y]
-    near = tuple((e[1] >> 8, e[2] >> 8) for e in s[ENEMIES] if -_NEAR < e[1] - x < _NEAR)
-    if s[BULLETS]:
-        near += tuple((b[0] >> 8, b[1] >> 8) for b in s[BULLETS] if -_NEAR < b[0] - x < _NEAR)
-    return (x >> 5, y >> 5, s[VX] >> 4, s[VY] >> 4, s[ON_GROUND], near)
+    key = [x >> 5, y >> 5, s[2] >> 4, s[3] >> 4, int(s[4])]
+    for e in s[ENEMIES]:
+        if -NEAR < e[1] - x < NEAR:
+            key += (e[1] >> 8, e[2] >> 8)
+    for b in s[BULLETS]:
+        if -NEAR < b[0] - x < NEAR:
+            key += (b[0] >> 8, b[1] >> 8)
+    return np.array(key, dtype=np.int64).tobytes()
+
+
+class _Expander:
+    """Scratch buffers of one search: a one-row state on the level's tiles and room for six children."""
+
+    def __init__(self, phys: PlatformerPhysics, s0: tuple, frames: int) -> None:
+        self.phys = phys
+        self.rows = phys.scratch(s0, frames)
+        cap_e, cap_b, cap_c = self.rows.caps
+        size = NPH + 5 * cap_e + 3 * cap_b + cap_c
+        n = len(_ACTIONS)
+        self.children = np.zeros((n, size), dtype=np.int64)
+        self.lengths = np.zeros(n, dtype=np.int64)
+        self.events = np.zeros(n, dtype=np.int64)
+        self.frames = np.zeros(n, dtype=np.int64)
+        self.keys = np.zeros((n, 5 + 2 * (cap_e + cap_b)), dtype=np.int64)
+        self.key_lengths = np.zeros(n, dtype=np.int64)
+
+    def pack(self, s: tuple) -> np.ndarray:
+        """A tuple state as a packed search node."""
+        rows = self.rows
+        self.phys.load(s, rows)
+        restore_grid(rows.st, rows.grid, self.phys.static, 0)
+        st = rows.st[0]
+        h = st[:7].tolist()
+        ne, nb = len(s[ENEMIES]), len(s[BULLETS])
+        changes = st[st[core.OFF_C] : st[core.OFF_C] + st[core.NC]]
+        return np.array(
+            [*h, ne, nb, len(changes)]
+            + st[st[core.OFF_E] : st[core.OFF_E] + 5 * ne].tolist()
+            + st[st[core.OFF_B] : st[core.OFF_B] + 3 * nb].tolist()
+            + changes.tolist(),
+            dtype=np.int64,
+        )
+
+    def expand(self, node: np.ndarray, repeat: int) -> None:
+        rows = self.rows
+        expand(
+            node, rows.st, rows.grid, self.phys.lv, self.phys.static, repeat, self.children, self.lengths,
+            self.events, self.frames, self.keys, self.key_lengths,
+        )  # fmt: skip
 
 
 def solve(
@@ -84,7 +238,8 @@ def solve(
 ) -> SolveResult:
     """Search for an action sequence from ``start`` (default: the level's start) to the goal.
 
-    ``max_steps`` bounds the plan's length in frames (so a plan finishes before the env would truncate). Deterministic: the same level and arguments give the same plan.
+    ``max_steps`` bounds the plan's length in frames (so a plan finishes before the env would truncate).
+    Deterministic: the same level and arguments give the same plan.
     """
     t0 = time.perf_counter()
     phys = level if isinstance(level, PlatformerPhysics) else PlatformerPhysics(level)
@@ -100,9 +255,11 @@ def solve(
         )
     goal = phys.goal_x - PW // 2
     speed = MAX_VX
-    step = phys.step
-    # node i: (state, parent, action, frames of the action actually used)
-    nodes: list[tuple] = [(s0, -1, -1, 0)]
+    expander = _Expander(phys, s0, max_steps + repeat)
+    children, lengths, events, frames = expander.children, expander.lengths, expander.events, expander.frames
+    keys, key_lengths = expander.keys, expander.key_lengths
+    # node i: (packed state, parent, action, frames of the action actually used)
+    nodes: list[tuple] = [(expander.pack(s0), -1, -1, 0)]
     seen = {_key(s0)}
     heap = [(weight * (goal - s0[X]) / speed, 0, 0)]
     frames0 = s0[5]
@@ -117,23 +274,18 @@ def solve(
                 time.perf_counter() - t0,
             )
         _, _, i = heapq.heappop(heap)
-        s = nodes[i][0]
+        node = nodes[i][0]
         expanded += 1
-        if s[5] - frames0 + repeat > max_steps:
+        if int(node[5]) - frames0 + repeat > max_steps:
             continue
-        for a in _ACTIONS:
-            st = s
-            event = 0
-            k = 0
-            while k < repeat:
-                st, _, event = step(st, a)
-                k += 1
-                if event:
-                    break
+        expander.expand(node, repeat)
+        evs, ks = events.tolist(), frames.tolist()
+        for j, a in enumerate(_ACTIONS):
+            event = evs[j]
             if event == DIED:
                 continue
             if event == FINISHED:
-                nodes.append((st, i, a, k))
+                nodes.append((None, i, a, ks[j]))
                 return SolveResult(
                     True,
                     _plan(nodes, len(nodes) - 1),
@@ -141,13 +293,14 @@ def solve(
                     len(nodes),
                     time.perf_counter() - t0,
                 )
-            key = _key(st)
+            key = keys[j, : key_lengths[j]].tobytes()
             if key in seen:
                 continue
             seen.add(key)
-            nodes.append((st, i, a, k))
-            g = st[5] - frames0
-            heapq.heappush(heap, (g + weight * (goal - st[X]) / speed, len(nodes), len(nodes) - 1))
+            child = children[j, : lengths[j]].copy()
+            nodes.append((child, i, a, ks[j]))
+            g = int(child[5]) - frames0
+            heapq.heappush(heap, (g + weight * (goal - int(child[0])) / speed, len(nodes), len(nodes) - 1))
     return SolveResult(
         False,
         (),
