@@ -104,7 +104,11 @@ SPECS: tuple[GameSpec, ...] = (
         title="Snake",
         envs=(
             EnvEntry("ArcadeLab/Snake-v0", "envs.snake:SnakeEnv", vector_entry_point="envs.snake:SnakeVectorEnv"),
-            EnvEntry("ArcadeLab/SnakeVersus-v0", "envs.snake:SnakeVersusEnv"),
+            EnvEntry(
+                "ArcadeLab/SnakeVersus-v0",
+                "envs.snake:SnakeVersusEnv",
+                vector_entry_point="envs.snake:SnakeVersusVectorEnv",
+            ),
         ),
         play_env_id="ArcadeLab/SnakeVersus-v0",
         bots=(BotEntry("snake-greedy", "agents.snake_bot:SnakeGreedyBot", "ArcadeLab/Snake-v0"),),

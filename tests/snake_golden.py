@@ -46,11 +46,7 @@ def _planner() -> Any:
     """The module holding the planner (``GreedySnakePolicy``, ``choose_move``, ``parse_observation``)."""
     import envs.snake
 
-    if hasattr(envs.snake, "parse_observation"):
-        return envs.snake
-    import envs.snake_planner  # before the planner moved into the envs.snake package
-
-    return envs.snake_planner
+    return envs.snake
 
 
 def _info(h: _Hasher, info: dict) -> None:
