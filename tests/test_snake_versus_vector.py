@@ -116,7 +116,7 @@ def test_seeds_and_partial_reset():
                 np.testing.assert_array_equal(x, y)
     mask = np.array([True, False, True, False, False, False])
     keep = a._state.bodies[~mask].copy(), a._state.vi[~mask].copy()
-    obs, info = a.reset(options={"reset_mask": mask})
+    _, info = a.reset(options={"reset_mask": mask})
     np.testing.assert_array_equal(a._state.bodies[~mask], keep[0])
     np.testing.assert_array_equal(a._state.vi[~mask], keep[1])
     assert (info["length"][mask] == 3).all()
