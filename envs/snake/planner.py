@@ -34,7 +34,9 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-__all__ = ["GreedySnakePolicy", "choose_move", "choose_move_nb", "neighbour_table", "parse_observation"]
+__all__ = [
+    "GreedySnakePolicy", "choose_move", "choose_move_nb", "neighbour_table", "parse_observation", "work_size",
+]  # fmt: skip
 
 # Directions as in the env: 0 up, 1 right, 2 down, 3 left.
 
@@ -75,7 +77,8 @@ def _free_times(
     ``d <= L - j`` (one move more: it may eat); cells next to the head of another snake at least ``length``
     long are blocked at move 1 (a head-on collision there would be lost).
     """
-    ft[:] = 0
+    for c in range(ft.shape[0]):
+        ft[c] = 0
     for j in range(length - 1):
         t = length - j
         c = body[j]
@@ -105,8 +108,9 @@ def _bfs(
     is -1: then the count is the whole flood fill, start included). ``seen``/``dist`` keep the layers for
     ``_walk_back``.
     """
-    seen[:] = False
-    seen[start] = True
+    for c in range(seen.shape[0]):
+        seen[c] = 0
+    seen[start] = 1
     dist[start] = 0
     queue[0] = start
     lo, hi, d = 0, 1, 0
@@ -119,7 +123,7 @@ def _bfs(
             for k in range(4):
                 nb = nbr[c, k]
                 if nb >= 0 and not seen[nb] and ft[nb] <= d:
-                    seen[nb] = True
+                    seen[nb] = 1
                     dist[nb] = d
                     queue[hi] = nb
                     hi += 1
@@ -158,20 +162,24 @@ def _walk_back(
 
 @njit(cache=True)
 def choose_move_nb(
-    size: int, snake: np.ndarray, food: int, ocells: np.ndarray, olens: np.ndarray, nbr: np.ndarray
-) -> int:
+    size: int, snake: np.ndarray, food: int, ocells: np.ndarray, olens: np.ndarray, nbr: np.ndarray,
+    work: np.ndarray,
+) -> int:  # fmt: skip
     """The greedy-safe move (0 up, 1 right, 2 down, 3 left) for ``snake`` (cells head first; ``food`` -1 if
     none); the other snakes are ``ocells`` (head first, one after the other) with lengths ``olens``; ``nbr`` is
-    ``neighbour_table(size)``."""
+    ``neighbour_table(size)`` and ``work`` a scratch array of ``work_size(size)`` int64 (no allocation per
+    move: the versus kernels call this every step)."""
     nn = size * size
     length = snake.shape[0]
     head = snake[0]
     straight = _direction(size, snake[1], snake[0]) if length > 1 else 0
-    ft = np.empty(nn, dtype=np.int64)
-    seen = np.empty(nn, dtype=np.bool_)
-    dist = np.empty(nn, dtype=np.int64)
-    queue = np.empty(nn, dtype=np.int64)
-    body = np.empty(length + nn + 2, dtype=np.int64)
+    ft = work[:nn]
+    seen = work[nn : 2 * nn]  # 0/1
+    dist = work[2 * nn : 3 * nn]
+    queue = work[3 * nn : 4 * nn]
+    blocked = work[4 * nn : 5 * nn]  # 0/1
+    taken = work[5 * nn : 6 * nn]  # 0/1
+    body = work[6 * nn : 8 * nn + 2]  # up to length + 1 <= nn + 1 cells
 
     # 1-2. Shortest path to the food, if eating leaves an escape to the tail.
     if food >= 0:
@@ -190,28 +198,29 @@ def choose_move_nb(
                 return _direction(size, head, first_step)
 
     # Moves possible now: not into a cell blocked at move 1.
-    blocked = np.zeros(nn, dtype=np.bool_)
+    for c in range(nn):
+        blocked[c] = 0
     for j in range(length - 1):
-        blocked[snake[j]] = True
+        blocked[snake[j]] = 1
     off = 0
     for i in range(olens.shape[0]):
         for j in range(olens[i]):
-            blocked[ocells[off + j]] = True
+            blocked[ocells[off + j]] = 1
         off += olens[i]
-    taken = blocked.copy()  # own body but the tail, and the other snakes: the last resort's obstacles
+    for c in range(nn):  # own body but the tail, and the other snakes: the last resort's obstacles
+        taken[c] = blocked[c]
     off = 0
     for i in range(olens.shape[0]):
         if olens[i] >= length:
             for d in range(4):
                 nb = nbr[ocells[off], d]
                 if nb >= 0:
-                    blocked[nb] = True
+                    blocked[nb] = 1
         off += olens[i]
-    moves = np.full(4, -1, dtype=np.int64)
+    moves = work[8 * nn + 2 : 8 * nn + 6]
     for d in range(4):
         nb = nbr[head, d]
-        if nb >= 0 and not blocked[nb]:
-            moves[d] = nb
+        moves[d] = nb if nb >= 0 and not blocked[nb] else -1
 
     # 3. Follow the tail, the long way round.
     best, best_score = -1, -1
@@ -271,7 +280,13 @@ def choose_move(
     olens = np.array([len(o) for o in others], dtype=np.int64) if others else _NO_CELLS
     own = np.array(list(snake), dtype=np.int64)
     nbr = _neighbours(int(size))
-    return int(choose_move_nb(int(size), own, -1 if food is None else int(food), ocells, olens, nbr))
+    work = np.empty(work_size(int(size)), dtype=np.int64)
+    return int(choose_move_nb(int(size), own, -1 if food is None else int(food), ocells, olens, nbr, work))
+
+
+def work_size(size: int) -> int:
+    """Length of the int64 scratch array ``choose_move_nb`` works in."""
+    return 8 * size * size + 6
 
 
 @lru_cache(maxsize=16)

@@ -329,7 +329,7 @@ class SnakeVersusEnv(VersusRendering, gym.Env):
                 raise ValueError(f"opponent {player!r} returned an invalid action: {err}") from None
         obs = np.empty(self.observation_space.shape, dtype=np.uint8) if self._vector else self._no_obs
         reward, terminated, truncated, illegal, free, length, opp_length, score, d, dead0, dead1 = vc.step_one(
-            s.bodies, s.occ, s.vi, s.nbr, self.size, a, b, greedy, self.max_steps, self.starvation_steps, obs,
+            s.bodies, s.occ, s.vi, s.nbr, s.work, self.size, a, b, greedy, self.max_steps, self.starvation_steps, obs,
             self._vector,
         )  # fmt: skip
         if free > 0:

@@ -19,7 +19,7 @@ import numpy as np
 from numba import njit
 
 from envs.rng import integers_nb
-from envs.snake.planner import choose_move_nb, neighbour_table
+from envs.snake.planner import choose_move_nb, neighbour_table, work_size
 
 VS_CHANNELS = 11  # own head + 4 body planes, other head + 4 body planes, food
 
@@ -44,6 +44,9 @@ class VersusState:
         self.vi[:, OVER] = 1
         self.rng = np.zeros((n, 2), dtype=np.uint64)
         self.nbr = neighbour_table(size)  # the cell next to each cell per direction, -1 off the board
+        self.work = np.empty(
+            work_size(size) + 2 * nn + 1, dtype=np.int64
+        )  # the planner's scratch (see greedy_action)
 
     def snake(self, r: int, who: int) -> list[int]:
         """Snake ``who`` of row ``r`` as interior cells, head first."""
@@ -201,14 +204,26 @@ def step_row(
 
 
 @njit(cache=True)
-def greedy_action(bodies: np.ndarray, vi: np.ndarray, nbr: np.ndarray, r: int, size: int, who: int) -> int:
-    """The greedy-safe planner's move for snake ``who`` of row ``r`` (the other snake as obstacle)."""
-    own = snake_cells(bodies, vi, r, who)
-    if own.shape[0] == 0:
+def greedy_action(
+    bodies: np.ndarray, vi: np.ndarray, nbr: np.ndarray, work: np.ndarray, r: int, size: int, who: int
+) -> int:
+    """The greedy-safe planner's move for snake ``who`` of row ``r`` (the other snake as obstacle); ``work`` is
+    ``VersusState.work`` (the two snakes' cells, then the planner's scratch)."""
+    n_own, n_other = vi[r, L0 + who], vi[r, L0 + 1 - who]
+    if n_own == 0:
         return 0
-    other = snake_cells(bodies, vi, r, 1 - who)
-    olens = np.full(1 if other.shape[0] else 0, other.shape[0], dtype=np.int64)
-    return choose_move_nb(size, own, vi[r, FOOD], other, olens, nbr)
+    own = work[:n_own]
+    other = work[n_own : n_own + n_other]
+    for j in range(n_own):
+        own[j] = _cell(bodies, vi, r, who, j)
+    for j in range(n_other):
+        other[j] = _cell(bodies, vi, r, 1 - who, j)
+    olens = work[n_own + n_other : n_own + n_other + (1 if n_other else 0)]
+    if n_other:
+        olens[0] = n_other
+    nn = size * size
+    scratch = work[2 * nn + 1 :]
+    return choose_move_nb(size, own, vi[r, FOOD], other, olens, nbr, scratch)
 
 
 @njit(cache=True, inline="always")
@@ -266,7 +281,8 @@ def write_display_row(
 
 @njit(cache=True)
 def step_one(
-    bodies: np.ndarray, occ: np.ndarray, vi: np.ndarray, nbr: np.ndarray, size: int, a: int, b: int, greedy: bool,
+    bodies: np.ndarray, occ: np.ndarray, vi: np.ndarray, nbr: np.ndarray, work: np.ndarray, size: int, a: int,
+    b: int, greedy: bool,
     max_steps: int, starvation_steps: int, obs: np.ndarray, vector: bool,
 ) -> tuple[float, bool, bool, bool, int, int, int, int, int, bool, bool]:  # fmt: skip
     """``SnakeVersusEnv.step`` on row 0 (snake 1 plays ``b``, or the greedy planner's move when ``greedy``):
@@ -274,7 +290,7 @@ def step_one(
     dead)``; ``obs`` gets snake 0's vector observation when ``vector`` (without the new food when ``free`` > 0:
     the caller draws it and calls ``put_food_obs``)."""
     if greedy:
-        b = greedy_action(bodies, vi, nbr, 0, size, 1)
+        b = greedy_action(bodies, vi, nbr, work, 0, size, 1)
     rew0, _, terminated, truncated, ill0, _, free = step_row(
         bodies, occ, vi, nbr, 0, a, b, max_steps, starvation_steps
     )
@@ -334,8 +350,8 @@ def _write_infos(
 
 @njit(cache=True)
 def step_batch(
-    bodies: np.ndarray, occ: np.ndarray, vi: np.ndarray, rng: np.ndarray, nbr: np.ndarray, size: int,
-    actions: np.ndarray,
+    bodies: np.ndarray, occ: np.ndarray, vi: np.ndarray, rng: np.ndarray, nbr: np.ndarray, work: np.ndarray,
+    size: int, actions: np.ndarray,
     max_steps: int, starvation_steps: int, obs: np.ndarray, rewards: np.ndarray, terminated: np.ndarray,
     truncated: np.ndarray, illegal: np.ndarray, length: np.ndarray, opp_length: np.ndarray, score: np.ndarray,
     heading: np.ndarray, dead: np.ndarray, masks: np.ndarray,
@@ -358,7 +374,7 @@ def step_batch(
             truncated[r] = False
             illegal[r] = False
         else:
-            b = greedy_action(bodies, vi, nbr, r, size, 1)
+            b = greedy_action(bodies, vi, nbr, work, r, size, 1)
             rew0, _, term, trunc, ill0, _, free = step_row(
                 bodies, occ, vi, nbr, r, actions[r], b, max_steps, starvation_steps
             )

@@ -114,7 +114,7 @@ class SnakeVersusVectorEnv(VectorEnv):
         terminated, truncated, illegal = np.empty(e, np.bool_), np.empty(e, np.bool_), np.empty(e, np.bool_)
         info["illegal_action"] = illegal
         status = vc.step_batch(
-            s.bodies, s.occ, s.vi, s.rng, s.nbr, self.size, a, self.max_steps, self.starvation_steps, obs, rewards,
+            s.bodies, s.occ, s.vi, s.rng, s.nbr, s.work, self.size, a, self.max_steps, self.starvation_steps, obs, rewards,
             terminated, truncated, illegal, *self._info_arrays(info),
         )  # fmt: skip
         if status < 0:
