@@ -80,7 +80,8 @@ class SnakeState:
         self.codes = np.zeros((n, w * w), dtype=np.uint8)
         self.codes[:] = empty_board(size)
         self.iv = np.zeros((n, NI), dtype=np.int64)
-        self.iv[:, DONE] = 1
+        self.iv[:, DONE] = 1  # not started: reset first
+        self.iv[:, FOOD_CELL] = -1
         self.rng = np.zeros((n, 2), dtype=np.uint64)
         self.tab = np.concatenate([padded_to_interior(size), interior_to_padded(size)])
 
