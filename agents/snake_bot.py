@@ -1,4 +1,4 @@
-"""A scripted Snake player: the greedy-safe planner of ``envs/snake_planner.py`` behind the ``Agent`` protocol."""
+"""A scripted Snake player: the greedy-safe planner of ``envs/snake/planner.py`` behind the ``Agent`` protocol."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from envs.snake_planner import choose_move, parse_observation
+from envs.snake.planner import choose_move, parse_observation
 
 
 class SnakeGreedyBot:

@@ -131,6 +131,7 @@ SPECS: tuple[GameSpec, ...] = (
             EnvEntry(
                 "ArcadeLab/SnakeVersus-v0",
                 "envs.snake:SnakeVersusEnv",
+                vector_entry_point="envs.snake:SnakeVersusVectorEnv",
                 parallel_entry_point="envs.snake:SnakeVersusParallelEnv",
             ),
         ),

@@ -16,7 +16,7 @@ from agents.base import Agent
 from agents.snake_bot import SnakeGreedyBot
 from envs import rng
 from envs.snake import SnakeEnv, SnakeVectorEnv, SnakeVersusEnv, SnakeVersusParallelEnv, _draw_array
-from envs.snake_planner import GreedySnakePolicy, parse_observation
+from envs.snake.planner import GreedySnakePolicy, parse_observation
 
 UP, RIGHT, DOWN, LEFT = 0, 1, 2, 3
 STEP = {UP: (-1, 0), RIGHT: (0, 1), DOWN: (1, 0), LEFT: (0, -1)}

@@ -61,7 +61,7 @@ class SnakeMatch(Match):
             if spec not in ("bot", get_spec(self.game).bot):
                 raise
             # the agents/ wrapper is missing: the env's own greedy planner is the same bot
-            log.info("snake bot from agents/ not available (%s): using envs.snake_planner directly", exc)
+            log.info("snake bot from agents/ not available (%s): using envs.snake.planner directly", exc)
             agent = TimedAgent(self._snake.GreedySnakePolicy(), realtime=self.setup.realtime)
             self.agents.append(agent)
             return agent
