@@ -172,6 +172,8 @@ class SnakeEnv(gym.Env):
             "action_mask": MASK_ROWS[d],
             "illegal_action": illegal,
         }
+        if self._over:  # the episode-end contract (envs/spec.py): success is a full board
+            info["is_success"] = bool(terminated and length == self.size * self.size)
         return obs, reward, terminated, truncated, info
 
     _no_obs = np.zeros((0, 0, 0), dtype=np.uint8)  # the pixel env asks the kernel for no vector observation

@@ -9,7 +9,7 @@ from gymnasium.utils import seeding
 
 from envs.snake.env import check_common, coerce_action
 from envs.snake.render import RENDER_FPS, BoardRenderer
-from envs.snake.versus import VersusGame, VersusRendering, check_limits, versus_spaces
+from envs.snake.versus import AGENTS, VersusGame, VersusRendering, check_limits, versus_spaces, versus_winner
 
 try:  # PettingZoo is a project dependency; the versus ParallelEnv view needs it.
     from pettingzoo import ParallelEnv
@@ -46,7 +46,7 @@ class SnakeVersusParallelEnv(VersusRendering, ParallelEnv):
         self.max_steps, self.starvation_steps = check_limits(n, max_steps, starvation_steps)
         self.render_mode = render_mode
         self.obs_type = obs_type
-        self.possible_agents = ["snake_0", "snake_1"]
+        self.possible_agents = list(AGENTS)
         self.agents: list[str] = []
         action_space, observation_space = versus_spaces(n, obs_type)
         self.observation_spaces = {a: observation_space for a in self.possible_agents}
@@ -85,6 +85,12 @@ class SnakeVersusParallelEnv(VersusRendering, ParallelEnv):
         agents = self.possible_agents
         observations = {a: self._game.observation(k, self.obs_type) for k, a in enumerate(agents)}
         infos = {a: self._info(k, illegal[k]) for k, a in enumerate(agents)}
+        if terminated or truncated:  # the episode-end contract (envs/spec.py)
+            dead = self._game.dead
+            winner = versus_winner(bool(dead[0]), bool(dead[1]))
+            for agent, info in infos.items():
+                info["winner"] = winner
+                info["is_success"] = winner == agent
         result = (
             observations,
             {a: rewards[k] for k, a in enumerate(agents)},

@@ -156,6 +156,16 @@ class VersusGame:
         return renderer.draw(snakes, [] if food is None else [food])
 
 
+AGENTS = ("snake_0", "snake_1")  # the two-player view's agent names; info["winner"] is one of them or None
+
+
+def versus_winner(dead0: bool, dead1: bool) -> str | None:
+    """The survivor's agent name when exactly one snake died, else None (both died, or time ran out: a draw)."""
+    if dead0 == dead1:
+        return None
+    return AGENTS[1] if dead0 else AGENTS[0]
+
+
 class _RandomOpponent:
     """Uniform over the legal moves, drawn from the env's own ``np_random`` (so a seed fixes its play)."""
 
@@ -347,6 +357,9 @@ class SnakeVersusEnv(VersusRendering, gym.Env):
             "action_mask": MASK_ROWS[d],
             "illegal_action": illegal,
         }
+        if terminated or truncated:  # the episode-end contract (envs/spec.py); the agent is snake_0
+            info["winner"] = versus_winner(bool(dead0), bool(dead1))
+            info["is_success"] = info["winner"] == AGENTS[0]
         return obs, reward, terminated, truncated, info
 
     def action_masks(self) -> np.ndarray:
