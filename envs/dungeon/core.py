@@ -17,6 +17,12 @@ its ``np_random`` (``integers(0, 256, CHUNK, dtype=uint8)``), the same stream as
 replaced. A kernel cannot call back into numpy, so the views draw the next chunk ahead, when a step could run
 out (``need`` below), and put the generator back at the next reset if that chunk was never touched: the stream a
 seed produces, and the levels later resets draw from it, stay exactly those of the recorded golden runs.
+
+Speed: the per-row functions are ``envs.jit.row_helper`` (inlined into the loop that calls them) and the entry
+points Python calls are ``envs.jit.kernel`` (no numba runtime, so no reference counting; see ``envs/jit.py``).
+Nothing in a kernel allocates: rows are copied with loops rather than slice assignments, and the pixel
+observation builds its room codes in a scratch array each view owns. A step's reward is summed in the order the
+scalar implementation summed it (float addition is not associative), which keeps the golden hashes.
 """
 
 from __future__ import annotations
