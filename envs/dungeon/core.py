@@ -17,6 +17,12 @@ its ``np_random`` (``integers(0, 256, CHUNK, dtype=uint8)``), the same stream as
 replaced. A kernel cannot call back into numpy, so the views draw the next chunk ahead, when a step could run
 out (``need`` below), and put the generator back at the next reset if that chunk was never touched: the stream a
 seed produces, and the levels later resets draw from it, stay exactly those of the recorded golden runs.
+
+Speed: the per-row functions are ``envs.jit.row_helper`` (inlined into the loop that calls them) and the entry
+points Python calls are ``envs.jit.kernel`` (no numba runtime, so no reference counting; see ``envs/jit.py``).
+Nothing in a kernel allocates: rows are copied with loops rather than slice assignments, and the pixel
+observation builds its room codes in a scratch array each view owns. A step's reward is summed in the order the
+scalar implementation summed it (float addition is not associative), which keeps the golden hashes.
 """
 
 from __future__ import annotations
@@ -24,9 +30,9 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from numba import njit
 
 from envs.dungeon.maps import ROOM_H, ROOM_W, DungeonMap, _compile_rows
+from envs.jit import kernel, row_helper
 
 # --- observation codes, rewards --------------------------------------------------------------------------------
 # The static tile codes 0..8 of envs.dungeon.maps, then the things on them.
@@ -154,13 +160,13 @@ def natural_tables(rows: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
 
 
 # --- the rules ---------------------------------------------------------------------------------------------------
-@njit(cache=True)
+@row_helper
 def _room_local(mt: np.ndarray, m: int, cell: int) -> tuple[int, int]:
     """(room, index in the room's 16 x 11 view) of a cell."""
     return mt[m, mt[m, M_O_ROOM] + cell], mt[m, mt[m, M_O_LOCAL] + cell]
 
 
-@njit(cache=True)
+@row_helper
 def reset_row(st: np.ndarray, mt: np.ndarray, r: int, max_hp: int, monsters: bool, max_steps: int) -> None:
     """Start an episode on row ``r`` on its map (``st[r, S_MAP]``); its first random chunk is in ``buf`` already."""
     m = st[r, S_MAP]
@@ -190,125 +196,169 @@ def reset_row(st: np.ndarray, mt: np.ndarray, r: int, max_hp: int, monsters: boo
         st[r, mon0 + j] = mt[m, o_spawn + j] if j < nm else -1
 
 
-@njit(cache=True)
+@row_helper
 def _occupied(st: np.ndarray, r: int, mon0: int, j0: int, j1: int, cell: int) -> bool:
+    """Whether one of the monster slots ``j0 .. j1 - 1`` (a room's) stands on ``cell``."""
     for j in range(j0, j1):
         if st[r, mon0 + j] == cell:
             return True
     return False
 
 
-@njit(cache=True)
-def step_row(st: np.ndarray, buf: np.ndarray, mt: np.ndarray, r: int, a: int):
-    """One turn of row ``r``: the player's move or sword, then the room's monsters; returns
-    ``(reward, terminated, truncated, need)`` where ``need`` says the next step could run out of random bytes."""
-    m = st[r, S_MAP]
-    w = mt[m, M_W]
-    rmax = mt[m, M_RMAX]
-    mon0 = NFIX + rmax
+@row_helper
+def _take_treasure(st: np.ndarray, mt: np.ndarray, r: int, m: int, pos: int, reward: float) -> float:
+    """Pick up the treasure left on ``pos``, if any; returns the turn's reward so far."""
+    tm = st[r, S_TMASK]
+    if tm:
+        o_treas = mt[m, M_O_TREAS]
+        for t in range(mt[m, M_NTREAS]):
+            if (tm >> t) & 1 and mt[m, o_treas + t] == pos:
+                st[r, S_TMASK] = tm & ~(1 << t)
+                st[r, S_TLEFT] -= 1
+                return reward + R_TREASURE
+    return reward
+
+
+@row_helper
+def _move_player(st, mt, r, m, a, mon0, pos, room, hp, reward):
+    """The player's move ``a`` (0..3 from ``pos`` in ``room``): a bump (it stays), a hit (it walked into a
+    monster), or a step (a first visit of a room, a treasure, the exit). Returns ``(pos, room, hp, reward,
+    terminated)``; the reward is added to in the order the scalar implementation added it (float sums)."""
+    dest = mt[m, mt[m, M_O_NEXT] + pos * 4 + a]
+    if dest == pos:
+        return pos, room, hp, reward, False
+    droom, _ = _room_local(mt, m, dest)
     o_rstart = mt[m, M_O_RSTART]
-    pos = st[r, S_POS]
-    room = st[r, S_ROOM]
-    hp = st[r, S_HP]
-    st[r, S_STEPS] += 1
-    reward = 0.0
-    terminated = False
-    st[r, S_ATTACKED] = 1 if a == ATTACK_ACTION else 0
-    if a < 4:
-        dest = mt[m, mt[m, M_O_NEXT] + pos * 4 + a]
-        if dest != pos:
-            droom, _ = _room_local(mt, m, dest)
-            if _occupied(st, r, mon0, mt[m, o_rstart + droom], mt[m, o_rstart + droom + 1], dest):
-                hp -= 1
-                reward += R_HURT
-            else:
-                pos = dest
-                if droom != room:
-                    room = droom
-                    if st[r, NFIX + room] == 0:
-                        st[r, NFIX + room] = 1
-                        st[r, S_NVIS] += 1
-                        reward += R_ROOM
-                tm = st[r, S_TMASK]
-                if tm:
-                    o_treas = mt[m, M_O_TREAS]
-                    for t in range(mt[m, M_NTREAS]):
-                        if (tm >> t) & 1 and mt[m, o_treas + t] == pos:
-                            st[r, S_TMASK] = tm & ~(1 << t)
-                            st[r, S_TLEFT] -= 1
-                            reward += R_TREASURE
-                            break
-                if pos == mt[m, M_EXIT]:
-                    st[r, S_SUCCESS] = 1
-                    terminated = True
-                    reward += R_EXIT
-    j0 = mt[m, o_rstart + room]
-    j1 = mt[m, o_rstart + room + 1]
-    if a == ATTACK_ACTION:
-        for j in range(j0, j1):
-            mc = st[r, mon0 + j]
-            if mc >= 0 and (mc == pos - w or mc == pos + w or mc == pos - 1 or mc == pos + 1):
-                st[r, mon0 + j] = -1
-                reward += R_KILL
-    k = st[r, S_K]
-    if not terminated:
-        o_mnext = mt[m, M_O_MNEXT]
-        o_local = mt[m, M_O_LOCAL]
-        # the moving monsters share the player's room: distances from room-local rows and columns
-        lp = mt[m, o_local + pos]
-        pr = lp // ROOM_W
-        pc = lp - pr * ROOM_W
-        for j in range(j0, j1):
-            mc = st[r, mon0 + j]
-            if mc < 0:
-                continue
-            x = buf[r, k]
-            k += 1
-            if x & 128:  # chase along the axis of the larger distance
-                lm = mt[m, o_local + mc]
-                mr = lm // ROOM_W
-                dr = pr - mr
-                dc = pc - (lm - mr * ROOM_W)
-                if abs(dr) >= abs(dc):
-                    ma = 1 if dr > 0 else 0
-                else:
-                    ma = 3 if dc > 0 else 2
-            elif x & 64:
-                ma = x & 3
-            else:
-                continue
-            dest = mt[m, o_mnext + mc * 4 + ma]
-            if dest == pos:
-                hp -= 1
-                reward += R_HURT
-            elif dest != mc and not _occupied(st, r, mon0, j0, j1, dest):
-                st[r, mon0 + j] = dest
-    if hp <= 0 and not terminated:
-        hp = 0  # two hits in one turn must not leave the observation's bounds
-        terminated = True
-        reward += R_DEATH
-    st[r, S_POS] = pos
-    st[r, S_ROOM] = room
-    st[r, S_HP] = hp
+    if _occupied(st, r, mon0, mt[m, o_rstart + droom], mt[m, o_rstart + droom + 1], dest):
+        return pos, room, hp - 1, reward + R_HURT, False
+    if droom != room and st[r, NFIX + droom] == 0:
+        st[r, NFIX + droom] = 1
+        st[r, S_NVIS] += 1
+        reward += R_ROOM
+    reward = _take_treasure(st, mt, r, m, dest, reward)
+    if dest == mt[m, M_EXIT]:
+        st[r, S_SUCCESS] = 1
+        return dest, droom, hp, reward + R_EXIT, True
+    return dest, droom, hp, reward, False
+
+
+@row_helper
+def _swing_sword(
+    st: np.ndarray, r: int, mon0: int, j0: int, j1: int, pos: int, w: int, reward: float
+) -> float:
+    """Slay the room's monsters (slots ``j0 .. j1 - 1``) on the four cells around ``pos``."""
+    for j in range(j0, j1):
+        mc = st[r, mon0 + j]
+        if mc >= 0 and (mc == pos - w or mc == pos + w or mc == pos - 1 or mc == pos + 1):
+            st[r, mon0 + j] = -1
+            reward += R_KILL
+    return reward
+
+
+@row_helper
+def _monster_action(mt: np.ndarray, m: int, x: int, mc: int, pr: int, pc: int) -> int:
+    """The move a monster on ``mc`` makes for its random byte ``x``: with bit 7 toward the player (room-local
+    row ``pr``, column ``pc``) along the axis of the larger distance, else with bit 6 the direction in its two
+    low bits, else none (-1)."""
+    if x & 128:
+        lm = mt[m, mt[m, M_O_LOCAL] + mc]
+        mr = lm // ROOM_W
+        dr = pr - mr
+        dc = pc - (lm - mr * ROOM_W)
+        if abs(dr) >= abs(dc):
+            return 1 if dr > 0 else 0
+        return 3 if dc > 0 else 2
+    if x & 64:
+        return x & 3
+    return -1
+
+
+@row_helper
+def _move_monsters(st, buf, mt, r, m, mon0, j0, j1, pos, hp, reward, k):
+    """The room's monsters (slots ``j0 .. j1 - 1``) move in slot order, one random byte ``buf[r, k]`` each; a
+    move onto the player hits it instead. Returns ``(hp, reward, k)``."""
+    o_mnext = mt[m, M_O_MNEXT]
+    # the moving monsters share the player's room: distances from room-local rows and columns
+    lp = mt[m, mt[m, M_O_LOCAL] + pos]
+    pr = lp // ROOM_W
+    pc = lp - pr * ROOM_W
+    for j in range(j0, j1):
+        mc = st[r, mon0 + j]
+        if mc < 0:
+            continue
+        ma = _monster_action(mt, m, buf[r, k], mc, pr, pc)
+        k += 1
+        if ma < 0:
+            continue
+        dest = mt[m, o_mnext + mc * 4 + ma]
+        if dest == pos:
+            hp -= 1
+            reward += R_HURT
+        elif dest != mc and not _occupied(st, r, mon0, j0, j1, dest):
+            st[r, mon0 + j] = dest
+    return hp, reward, k
+
+
+@row_helper
+def _use_bytes(st: np.ndarray, buf: np.ndarray, r: int, k: int) -> tuple[int, int]:
+    """Store the random-byte position ``k``; past the current chunk, the drawn-ahead chunk becomes the current one.
+    Returns ``(k, bytes available)``."""
     avail = st[r, S_AVAIL]
-    if k > CHUNK:  # the drawn-ahead chunk is in use: it becomes the current one
-        buf[r, :CHUNK] = buf[r, CHUNK : 2 * CHUNK]
+    if k > CHUNK:
+        for i in range(CHUNK):  # a loop, not a slice copy: a slice assignment may allocate (numba's runtime)
+            buf[r, i] = buf[r, CHUNK + i]
         k -= CHUNK
         avail = CHUNK
         st[r, S_AVAIL] = avail
     st[r, S_K] = k
+    return k, avail
+
+
+@row_helper
+def step_row(st: np.ndarray, buf: np.ndarray, mt: np.ndarray, r: int, a: int):
+    """One turn of row ``r``: the player's move or sword, then the room's monsters; returns
+    ``(reward, terminated, truncated, need)`` where ``need`` says the next step could run out of random bytes."""
+    m = st[r, S_MAP]
+    mon0 = NFIX + mt[m, M_RMAX]
+    pos = st[r, S_POS]
+    room = st[r, S_ROOM]
+    hp = st[r, S_HP]
+    st[r, S_STEPS] += 1
+    st[r, S_ATTACKED] = a == ATTACK_ACTION
+    reward = 0.0
+    terminated = False
+    if a < 4:
+        pos, room, hp, reward, terminated = _move_player(st, mt, r, m, a, mon0, pos, room, hp, reward)
+    o_rstart = mt[m, M_O_RSTART]
+    j0 = mt[m, o_rstart + room]
+    j1 = mt[m, o_rstart + room + 1]
+    if a == ATTACK_ACTION:
+        reward = _swing_sword(st, r, mon0, j0, j1, pos, mt[m, M_W], reward)
+    k = st[r, S_K]
+    if not terminated:
+        hp, reward, k = _move_monsters(st, buf, mt, r, m, mon0, j0, j1, pos, hp, reward, k)
+        if hp <= 0:
+            hp = 0  # two hits in one turn must not leave the observation's bounds
+            terminated = True
+            reward += R_DEATH
+    st[r, S_POS] = pos
+    st[r, S_ROOM] = room
+    st[r, S_HP] = hp
+    k, avail = _use_bytes(st, buf, r, k)
     truncated = not terminated and st[r, S_STEPS] >= st[r, S_MAX_STEPS]
     need = avail - k < mt[m, M_ROOM_MONS]
     return reward, terminated, truncated, need
 
 
 # --- observations ------------------------------------------------------------------------------------------------
-@njit(cache=True)
+@row_helper
 def _room_codes(st: np.ndarray, mt: np.ndarray, room_obs: np.ndarray, r: int, out: np.ndarray) -> None:
-    """The current room's 180 observation values: tiles, exit, treasures, monsters, player, hp, treasures left."""
+    """Row ``r``'s room as the 180 observation values ``out``: tiles, exit, treasures, monsters, player, hp,
+    treasures left."""
     m = st[r, S_MAP]
     room = st[r, S_ROOM]
-    out[:] = room_obs[m, room]
+    for i in range(OBS_LEN):
+        out[i] = room_obs[m, room, i]
     tm = st[r, S_TMASK]
     o_treas = mt[m, M_O_TREAS]
     exit_ = mt[m, M_EXIT]
@@ -331,7 +381,7 @@ def _room_codes(st: np.ndarray, mt: np.ndarray, room_obs: np.ndarray, r: int, ou
     out[ROOM_CELLS + 1] = st[r, S_TLEFT]
 
 
-@njit(cache=True)
+@row_helper
 def _pixels(codes: np.ndarray, hp: int, tleft: int, img: np.ndarray) -> None:
     """Room codes plus the status column (hearts from the top, gold from the bottom), 8 x 8 px per cell."""
     for gr in range(ROOM_H):
@@ -353,25 +403,35 @@ def _pixels(codes: np.ndarray, hp: int, tleft: int, img: np.ndarray) -> None:
                     img[y, x, 2] = PALETTE[code, 2]
 
 
-@njit(cache=True)
-def observe_row(st, mt, room_obs, r, vec, pix, out_row, mask_row) -> None:
-    """Write row ``r``'s observation (``vec[out_row]`` or ``pix[out_row]``) and action mask."""
+@row_helper
+def observe_row(st, mt, room_obs, r, vec, pix, codes, masks) -> None:
+    """Write row ``r``'s observation (``vec[r]``, or ``pix[r]`` when there are no ``vec`` rows, through the
+    scratch ``codes``) and its action mask ``masks[r]``. The row views cost nothing in a kernel: inlined, and
+    no reference counts without numba's runtime."""
     m = st[r, S_MAP]
     pos = st[r, S_POS]
     o_next = mt[m, M_O_NEXT]
     for a in range(4):
-        mask_row[a] = mt[m, o_next + pos * 4 + a] != pos
-    mask_row[ATTACK_ACTION] = True
+        masks[r, a] = mt[m, o_next + pos * 4 + a] != pos
+    masks[r, ATTACK_ACTION] = True
     if pix.shape[0] == 0:
-        _room_codes(st, mt, room_obs, r, vec[out_row])
+        _room_codes(st, mt, room_obs, r, vec[r])
     else:
-        codes = np.empty(OBS_LEN, dtype=np.float32)
         _room_codes(st, mt, room_obs, r, codes)
-        _pixels(codes, st[r, S_HP], st[r, S_TLEFT], pix[out_row])
+        _pixels(codes, st[r, S_HP], st[r, S_TLEFT], pix[r])
+
+
+@row_helper
+def _write_info(st: np.ndarray, r: int, info: np.ndarray) -> None:
+    """``info[r]``: hp, treasures left, rooms visited, success."""
+    info[r, 0] = st[r, S_HP]
+    info[r, 1] = st[r, S_TLEFT]
+    info[r, 2] = st[r, S_NVIS]
+    info[r, 3] = st[r, S_SUCCESS]
 
 
 # --- entry points: one call per step ----------------------------------------------------------------------------
-@njit(cache=True)
+@kernel
 def step_vector(st, buf, mt, room_obs, a, obs):
     """``DungeonEnv.step`` on row 0 with vector observations (written into ``obs``); returns the turn's reward,
     flags and "draw ahead" (see ``step_row``), then what the info holds: position, hp, treasures left, rooms
@@ -382,19 +442,18 @@ def step_vector(st, buf, mt, room_obs, a, obs):
             st[0, S_SUCCESS] != 0)  # fmt: skip
 
 
-@njit(cache=True)
-def step_pixels(st, buf, mt, room_obs, a, img):
-    """``step_vector`` with the pixel observation written into ``img``."""
+@kernel
+def step_pixels(st, buf, mt, room_obs, a, img, codes):
+    """``step_vector`` with the pixel observation written into ``img``, through the scratch ``codes``."""
     reward, terminated, truncated, need = step_row(st, buf, mt, 0, a)
-    codes = np.empty(OBS_LEN, dtype=np.float32)
     _room_codes(st, mt, room_obs, 0, codes)
     _pixels(codes, st[0, S_HP], st[0, S_TLEFT], img)
     return (reward, terminated, truncated, need, st[0, S_POS], st[0, S_HP], st[0, S_TLEFT], st[0, S_NVIS],
             st[0, S_SUCCESS] != 0)  # fmt: skip
 
 
-@njit(cache=True)
-def step_batch(st, buf, mt, room_obs, actions, skip, vec, pix, rew, term, trunc, masks, info, need):
+@kernel
+def step_batch(st, buf, mt, room_obs, actions, skip, vec, pix, codes, rew, term, trunc, masks, info, need):
     """Every row's turn (rows in ``skip`` just reset: observed, not stepped); ``info`` columns are hp, treasures
     left, rooms visited, success. Returns the number of rows listed in ``need`` (to draw random bytes ahead for),
     or ``-1 - r`` when the action of row ``r`` is not one of the five (nothing stepped then)."""
@@ -416,25 +475,19 @@ def step_batch(st, buf, mt, room_obs, actions, skip, vec, pix, rew, term, trunc,
             if nd:
                 need[n_need] = r
                 n_need += 1
-        observe_row(st, mt, room_obs, r, vec, pix, r, masks[r])
-        info[r, 0] = st[r, S_HP]
-        info[r, 1] = st[r, S_TLEFT]
-        info[r, 2] = st[r, S_NVIS]
-        info[r, 3] = st[r, S_SUCCESS]
+        observe_row(st, mt, room_obs, r, vec, pix, codes, masks)
+        _write_info(st, r, info)
     return n_need
 
 
-@njit(cache=True)
+@kernel
 def reset_rows(st, mt, rows, max_hp, monsters, max_steps) -> None:
     for r in rows:
         reset_row(st, mt, r, max_hp, monsters, max_steps)
 
 
-@njit(cache=True)
-def observe_all(st, mt, room_obs, vec, pix, masks, info) -> None:
+@kernel
+def observe_all(st, mt, room_obs, vec, pix, codes, masks, info) -> None:
     for r in range(st.shape[0]):
-        observe_row(st, mt, room_obs, r, vec, pix, r, masks[r])
-        info[r, 0] = st[r, S_HP]
-        info[r, 1] = st[r, S_TLEFT]
-        info[r, 2] = st[r, S_NVIS]
-        info[r, 3] = st[r, S_SUCCESS]
+        observe_row(st, mt, room_obs, r, vec, pix, codes, masks)
+        _write_info(st, r, info)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import functools
 import operator
 import os
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -17,7 +18,7 @@ from gymnasium import spaces
 
 from envs.data import SHIPPED_LEVELS
 from envs.dungeon import core
-from envs.dungeon.core import CHUNK, N_EXTRA, PIX_H, PIX_W, PLAYER, ROOM_CELLS
+from envs.dungeon.core import CHUNK, N_EXTRA, OBS_LEN, PIX_H, PIX_W, PLAYER, ROOM_CELLS
 from envs.dungeon.maps import (
     BLOCK,
     DOOR,
@@ -170,7 +171,9 @@ class DungeonEnv(DungeonRendering, gym.Env):
     ``reset(seed=s + i)``.
     """
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["human", "rgb_array"], "render_fps": 12}
+    metadata: dict[str, Any] = {"render_modes": ["human", "rgb_array"], "render_fps": 12}
+    action_space: spaces.Discrete
+    observation_space: spaces.Box
 
     def __init__(
         self,
@@ -199,7 +202,8 @@ class DungeonEnv(DungeonRendering, gym.Env):
         self._level: Level | None = None
         self._st: np.ndarray | None = None  # the core's state, one row
         self._buf = np.zeros((1, 2 * CHUNK), dtype=np.uint8)  # the monsters' random bytes
-        self._ahead: dict[str, Any] | None = None  # generator state before the chunk drawn ahead
+        self._codes = np.zeros(OBS_LEN, dtype=np.float32)  # the pixel observation's room codes (scratch)
+        self._ahead: Mapping[str, Any] | None = None  # generator state before the chunk drawn ahead
 
     # ----------------------------------------------------------------------------------------- levels
     def _load(self, level: Level) -> None:
@@ -211,9 +215,16 @@ class DungeonEnv(DungeonRendering, gym.Env):
         _, rooms, mons = core.map_dims(dmap)
         self._st = np.zeros((1, core.state_width(rooms, mons)), dtype=np.int32)
 
+    @property
+    def _state(self) -> np.ndarray:
+        """The core's one-row state, which the first reset creates."""
+        if self._st is None:
+            raise RuntimeError("call reset() first")
+        return self._st
+
     # ------------------------------------------------------------------------------------------ API
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        if self._ahead is not None and self._st[0, core.S_AVAIL] > CHUNK:
+        if self._ahead is not None and self._state[0, core.S_AVAIL] > CHUNK:
             self.np_random.bit_generator.state = self._ahead  # the chunk drawn ahead was never used
         self._ahead = None
         super().reset(seed=seed)
@@ -221,14 +232,13 @@ class DungeonEnv(DungeonRendering, gym.Env):
         if level is not self._level:
             self._load(level)
         self._buf[0, :CHUNK] = self.np_random.integers(0, 256, size=CHUNK, dtype=np.uint8)
-        core.reset_row(self._st, self._mt, 0, self.max_hp, self.monsters_enabled, self.max_steps)
+        state = self._state
+        core.reset_row(state, self._mt, 0, self.max_hp, self.monsters_enabled, self.max_steps)
         obs = np.empty(self.observation_space.shape, dtype=self.observation_space.dtype)
-        mask = np.empty(5, dtype=bool)
-        if self._vector:
-            core.observe_row(self._st, self._mt, self._room_obs, 0, obs[None], _NO_PIX, 0, mask)
-        else:
-            core.observe_row(self._st, self._mt, self._room_obs, 0, _NO_VEC, obs[None], 0, mask)
-        st = self._st[0]
+        mask = np.empty((1, 5), dtype=bool)
+        vec, pix = (obs[None], _NO_PIX) if self._vector else (_NO_VEC, obs[None])
+        core.observe_row(state, self._mt, self._room_obs, 0, vec, pix, self._codes, mask)
+        st = state[0]
         info = {
             "action_mask": self._mask_rows[int(st[core.S_POS])],
             "hp": int(st[core.S_HP]),
@@ -253,7 +263,7 @@ class DungeonEnv(DungeonRendering, gym.Env):
         else:
             obs = np.empty((PIX_H, PIX_W, 3), dtype=np.uint8)
             reward, terminated, truncated, need, pos, hp, left, visited, success = core.step_pixels(
-                self._st, self._buf, self._mt, self._room_obs, action, obs
+                self._st, self._buf, self._mt, self._room_obs, action, obs, self._codes
             )
         if need:
             self._draw_ahead()
@@ -273,7 +283,7 @@ class DungeonEnv(DungeonRendering, gym.Env):
         rng = self.np_random
         self._ahead = rng.bit_generator.state
         self._buf[0, CHUNK:] = rng.integers(0, 256, size=CHUNK, dtype=np.uint8)
-        self._st[0, core.S_AVAIL] = 2 * CHUNK
+        self._state[0, core.S_AVAIL] = 2 * CHUNK
 
     def _validate(self, action: Any) -> int:
         try:
@@ -294,7 +304,7 @@ class DungeonEnv(DungeonRendering, gym.Env):
 
     def action_masks(self) -> np.ndarray:
         """Moves that would not bump into a static tile (attack is always legal)."""
-        return self._map.masks[int(self._st[0, core.S_POS])].copy()
+        return self.dungeon_map.masks[int(self._state[0, core.S_POS])].copy()
 
     # ------------------------------------------------------------------------- for bots and tools
     @property
@@ -314,7 +324,7 @@ class DungeonEnv(DungeonRendering, gym.Env):
     @property
     def attacked(self) -> bool:
         """Whether the last action swung the sword (the renderer draws the swing)."""
-        return bool(self._st[0, core.S_ATTACKED])
+        return bool(self._state[0, core.S_ATTACKED])
 
     def __getstate__(self) -> dict[str, Any]:
         state = super().__getstate__()
@@ -328,7 +338,7 @@ class DungeonEnv(DungeonRendering, gym.Env):
 
     def snapshot(self) -> dict[str, Any]:
         """Read-only view of the state a planner needs: position, hit points, treasures left, room monsters."""
-        return snapshot_row(self._map, self._mt, self._st, 0)
+        return snapshot_row(self.dungeon_map, self._mt, self._state, 0)
 
 
 def snapshot_row(dmap: DungeonMap, mt: np.ndarray, st: np.ndarray, r: int) -> dict[str, Any]:

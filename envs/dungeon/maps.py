@@ -328,11 +328,10 @@ def _auto_treasures(
     return dead_ends[:AUTO_TREASURES]
 
 
-@functools.lru_cache(maxsize=128)
-def _compile_rows(rows: tuple[str, ...]) -> tuple:
-    """Everything about a map that depends on its tiles only (cached so resets on the same level are cheap)."""
+def _parse_tiles(rows: tuple[str, ...], where: str) -> tuple[np.ndarray, dict[str, list[int]]]:
+    """A map's static tile codes and the cells (flat) of its ``A``, ``T``, ``E``, ``M`` and ``S`` tiles, checked:
+    whole rooms, known tiles, at most one start and one exit, at most :data:`MAX_TREASURES` treasures."""
     h, w = len(rows), len(rows[0])
-    where = "<level>"
     if h % ROOM_H or w % ROOM_W:
         raise LevelError(
             f"a dungeon map is a grid of {ROOM_H}-row x {ROOM_W}-column rooms; got {h} rows x {w} columns",
@@ -357,8 +356,15 @@ def _compile_rows(rows: tuple[str, ...]) -> tuple:
     if len(marks["T"]) > MAX_TREASURES:
         r, c = divmod(marks["T"][MAX_TREASURES], w)
         raise LevelError(f"more than {MAX_TREASURES} treasures 'T'", where, r + 1, c + 1)
+    return codes, marks
 
-    rows_n, cols_n = _rooms(codes)
+
+def _move_tables(
+    codes: np.ndarray,
+) -> tuple[list[int], list[int], tuple[int, ...], tuple[int, ...], np.ndarray]:
+    """``(next_cell, monster_next, room_of, local, masks)`` of :class:`DungeonMap`, all from :func:`move_target`."""
+    h, w = codes.shape
+    cols_n = w // ROOM_W
     next_cell = []
     for r in range(h):
         for c in range(w):
@@ -376,29 +382,40 @@ def _compile_rows(rows: tuple[str, ...]) -> tuple:
             monster_next.append(dest if ok else cell)
     masks = np.ones((h * w, 5), dtype=bool)
     masks[:, :4] = np.asarray(next_cell, dtype=np.int64).reshape(-1, 4) != np.arange(h * w)[:, None]
+    return next_cell, monster_next, room_of, local, masks
 
-    # start
+
+def _start_cell(codes: np.ndarray, marks: dict[str, list[int]], where: str) -> int:
+    """The ``A`` tile, else the entrance, else the passable cell nearest the centre of the first room with one."""
     if marks["A"]:
-        start = marks["A"][0]
-    else:
-        spot = _entrance(codes)
-        if spot is None:
-            for room in range(rows_n * cols_n):
-                spot = _nearest_to_centre(codes, room // cols_n, room % cols_n, PASSABLE)
-                if spot is not None:
-                    break
-        if spot is None:
-            raise LevelError("no passable tile to start on", where)
-        start = spot[0] * w + spot[1]
+        return marks["A"][0]
+    rows_n, cols_n = _rooms(codes)
+    spot = _entrance(codes)
+    if spot is None:
+        for room in range(rows_n * cols_n):
+            spot = _nearest_to_centre(codes, room // cols_n, room % cols_n, PASSABLE)
+            if spot is not None:
+                break
+    if spot is None:
+        raise LevelError("no passable tile to start on", where)
+    return spot[0] * codes.shape[1] + spot[1]
+
+
+@functools.lru_cache(maxsize=128)
+def _compile_rows(rows: tuple[str, ...]) -> tuple:
+    """Everything about a map that depends on its tiles only (cached so resets on the same level are cheap)."""
+    where = "<level>"
+    codes, marks = _parse_tiles(rows, where)
+    rows_n, cols_n = _rooms(codes)
+    next_cell, monster_next, room_of, local, masks = _move_tables(codes)
+    flat = codes.ravel()
+    start = _start_cell(codes, marks, where)
     # exit and treasures: derived ones are placed where the player can go
     reach = _distances(next_cell, start)
     spawns = set(marks["M"])
-    if marks["E"]:
-        exit_ = marks["E"][0]
-    else:
-        exit_ = _auto_exit(flat, reach, room_of, start, marks["S"], spawns)
-        if exit_ is None:
-            raise LevelError("no reachable stair or floor tile for the exit", where)
+    exit_ = marks["E"][0] if marks["E"] else _auto_exit(flat, reach, room_of, start, marks["S"], spawns)
+    if exit_ is None:
+        raise LevelError("no reachable stair or floor tile for the exit", where)
     if marks["T"]:
         treasures = marks["T"]
     else:

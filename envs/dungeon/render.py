@@ -20,6 +20,7 @@ from envs.dungeon.maps import (
     ROOM_W,
     STAIR,
     WALL,
+    DungeonMap,
 )
 
 TILE = 16  # rendered frame: 16 px tiles
@@ -51,22 +52,31 @@ def tile_art() -> np.ndarray:
 
 
 class DungeonRendering:
-    """``render``, ``draw_surface`` and ``close`` for ``DungeonEnv``: it reads the game through ``dungeon_map``,
-    ``snapshot()``, ``max_hp`` and ``attacked``, and keeps its surfaces out of pickles."""
+    """``render``, ``draw_surface`` and ``close`` for ``DungeonEnv``: it reads the game through the members
+    declared below (the env defines them), and keeps its surfaces out of pickles."""
 
     metadata: dict[str, Any]
     render_mode: str | None
+    max_hp: int
+    _map: DungeonMap | None  # None until the first reset
     _surface: Any = None
-    _background: Any = None
+    _background: Any = None  # the whole map's tiles, drawn once per map
     _window: Any = None
 
-    def render(self) -> np.ndarray | None:
+    def snapshot(self) -> dict[str, Any]:
+        """Position, hit points, treasures left and the room's monsters (``DungeonEnv.snapshot``)."""
+        raise NotImplementedError
+
+    @property
+    def attacked(self) -> bool:
+        """Whether the last action swung the sword (``DungeonEnv.attacked``)."""
+        raise NotImplementedError
+
+    def render(self) -> Any:  # an rgb frame or None; typed as loosely as Env.render
         if self.render_mode is None:
             gym.logger.warn("render() called without a render_mode; pass render_mode='rgb_array' or 'human'")
             return None
-        if self._map is None:
-            raise RuntimeError("call reset() before render()")
-        surface = self._draw()
+        surface = self._draw(self._drawn_map("render()"))
         if self.render_mode == "rgb_array":
             from envs.render import surface_to_rgb
 
@@ -78,20 +88,23 @@ class DungeonRendering:
 
         if self._window is None:
             self._window = Window("ArcadeLab Dungeon", self.metadata["render_fps"])
-        self._window.show(self._draw())
+        self._window.show(self._draw(self._drawn_map("render()")))
 
     def draw_surface(self) -> Any:
         """The current frame as a pygame ``Surface`` (the env's own off-screen surface, redrawn now, not a copy:
         blit or copy it before the next step). For apps that show the game in their own window."""
-        if self._map is None:
-            raise RuntimeError("call reset() before draw_surface()")
-        return self._draw()
+        return self._draw(self._drawn_map("draw_surface()"))
 
-    def _draw(self) -> Any:
+    def _drawn_map(self, caller: str) -> DungeonMap:
+        """The map in play, or a ``RuntimeError`` telling the ``caller`` to reset first."""
+        if self._map is None:
+            raise RuntimeError(f"call reset() before {caller}")
+        return self._map
+
+    def _draw(self, dmap: DungeonMap) -> Any:
         from envs.render import import_pygame
 
         pg = import_pygame()
-        dmap = self._map
         if self._background is None:
             art = tile_art()
             img = art[dmap.codes]  # (H, W, t, t, 3)

@@ -9,7 +9,7 @@ its autoresets included (``tests/test_dungeon_vector.py``).
 from __future__ import annotations
 
 import os
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 from gymnasium import spaces
@@ -56,12 +56,14 @@ class DungeonVectorEnv(VectorEnv):
     generator is numpy's) or whose random bytes run low (about once per 1024 monster moves), never every row.
     """
 
-    metadata: ClassVar[dict[str, Any]] = {
+    metadata: dict[str, Any] = {
         "render_modes": [],
         "render_fps": 12,
         "autoreset_mode": AutoresetMode.NEXT_STEP,
     }
     supports_reset_mask = True  # reset(options={"reset_mask": mask}) resets only those rows
+    single_action_space: spaces.Discrete
+    single_observation_space: spaces.Box
 
     def __init__(
         self,
@@ -104,6 +106,7 @@ class DungeonVectorEnv(VectorEnv):
         self._room_obs = np.zeros((8, 0, OBS_LEN), dtype=np.float32)
         self._st = np.zeros((n, core.state_width(0, 0)), dtype=np.int32)
         self._buf = np.zeros((n, 2 * CHUNK), dtype=np.uint8)
+        self._codes = np.zeros(OBS_LEN, dtype=np.float32)  # the pixel observations' room codes (scratch)
         self._rngs: list[np.random.Generator | None] = [None] * n
         self._ahead: list[dict[str, Any] | None] = [None] * n
         self._levels: list[Level | None] = [None] * n
@@ -125,7 +128,8 @@ class DungeonVectorEnv(VectorEnv):
             self._slot_of_level[id(level)] = (level, slot)
             return slot
         dmap = check_level(level)
-        dims = tuple(max(a, b) for a, b in zip(self._dims, core.map_dims(dmap), strict=True))
+        (cells, rooms, mons), (new_cells, new_rooms, new_mons) = self._dims, core.map_dims(dmap)
+        dims = (max(cells, new_cells), max(rooms, new_rooms), max(mons, new_mons))
         if len(self._maps) == self._mt.shape[0]:
             self._make_room()
         if dims != self._dims:
@@ -231,7 +235,8 @@ class DungeonVectorEnv(VectorEnv):
         rows = np.arange(n) if mask is None else np.flatnonzero(mask)
         seeds = None
         if seed is not None:
-            seeds = np.arange(n, dtype=np.int64) + int(seed) if np.ndim(seed) == 0 else np.asarray(seed)
+            given = np.asarray(seed)
+            seeds = np.arange(n, dtype=np.int64) + int(given) if given.ndim == 0 else given
             if seeds.shape != (n,):
                 raise ValueError(f"seed must be an int or {n} ints, got {seed!r}")
             seeds = seeds[rows]
@@ -241,7 +246,7 @@ class DungeonVectorEnv(VectorEnv):
         self._seeded = True
         self._pending[rows] = False
         obs, vec, pix, masks, info = self._outputs()
-        core.observe_all(self._st, self._mt, self._room_obs, vec, pix, masks, info)
+        core.observe_all(self._st, self._mt, self._room_obs, vec, pix, self._codes, masks, info)
         return obs, self._infos(masks, info)
 
     def step(self, actions):
@@ -259,7 +264,7 @@ class DungeonVectorEnv(VectorEnv):
         terminated = np.empty(n, dtype=np.bool_)
         truncated = np.empty(n, dtype=np.bool_)
         n_need = core.step_batch(
-            self._st, self._buf, self._mt, self._room_obs, a, skip, vec, pix, rewards,
+            self._st, self._buf, self._mt, self._room_obs, a, skip, vec, pix, self._codes, rewards,
             terminated, truncated, masks, info, self._need,
         )  # fmt: skip
         if n_need < 0:
