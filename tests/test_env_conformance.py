@@ -248,3 +248,66 @@ def test_batched_row_i_plays_exactly_the_single_env_seeded_s_plus_i(env_id):
         ends += int(pending.sum())
     assert ends > 0, "no episode ended: the autoreset path was not exercised"
     venv.close()
+
+
+# ------------------------------------------------------------------------------- the episode-end contract
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_every_env_says_at_the_episode_end_whether_the_agent_won(env_id):
+    """``info["is_success"]`` (a bool) on the step that ends an episode and on no other step (envs/spec.py);
+    the batched view gives it per row, masked to the rows that ended."""
+    from envs.spec import env_entry
+
+    env = _make(env_id)
+    rng = np.random.default_rng(1)
+    ended = 0
+    for episode in range(3):
+        obs, info = env.reset(seed=episode)
+        for _ in range(20_000):
+            obs, _, terminated, truncated, info = env.step(_policy_actions(env, info, rng))
+            if terminated or truncated:
+                break
+            assert "is_success" not in info
+        assert terminated or truncated, "an episode did not end"
+        assert isinstance(info["is_success"], bool)
+        ended += 1
+    entry = env_entry(env_id)
+    if entry is not None and entry.vector_entry_point:
+        venv = gym.make_vec(env_id, num_envs=4, vectorization_mode="vector_entry_point")
+        venv.reset(seed=0)
+        seen = 0
+        for _ in range(5_000):
+            _, _, term, trunc, infos = venv.step(rng.integers(venv.single_action_space.n, size=4))
+            done = term | trunc
+            assert ("is_success" in infos) == bool(done.any())
+            if done.any():
+                np.testing.assert_array_equal(infos["_is_success"], done)
+                assert infos["is_success"].dtype == np.bool_
+                seen += int(done.sum())
+                if seen >= 4:
+                    break
+        assert seen >= 4, "the batched env ended too few episodes to check"
+
+
+@pytest.mark.parametrize("env_id", [e.id for e in envs.spec.env_entries() if e.parallel_entry_point])
+def test_every_two_player_view_names_the_winner_at_the_end(env_id):
+    """Both agents get ``winner`` (an agent's name or None) and their own ``is_success`` when the game ends."""
+    from envs.spec import env_entry, load_object
+
+    entry = env_entry(env_id)
+    assert entry is not None and entry.parallel_entry_point is not None
+    env = load_object(entry.parallel_entry_point)()
+    rng = np.random.default_rng(2)
+    winners = set()
+    for seed in range(4):
+        env.reset(seed=seed)
+        infos: dict = {}
+        while env.agents:
+            actions = {a: int(rng.integers(env.action_space(a).n)) for a in env.agents}
+            _, _, _, _, infos = env.step(actions)
+        winner = infos[env.possible_agents[0]]["winner"]
+        assert winner is None or winner in env.possible_agents
+        for agent in env.possible_agents:
+            assert infos[agent]["winner"] == winner
+            assert infos[agent]["is_success"] is (winner == agent)
+        winners.add(winner)
+    assert winners - {None}, "no game of four had a winner"

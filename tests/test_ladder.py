@@ -14,7 +14,6 @@ from envs.spec import game_names, get_spec
 from training.ladder import (
     ANCHOR,
     Opponent,
-    _snake_winner_fallback,
     _winner,
     bradley_terry,
     ladder_opponents,
@@ -159,23 +158,18 @@ def test_a_tiny_pong_ladder_rates_the_best_tracker_above_random_and_repeats_exac
     assert [g.seed for g in pair] == [5, 6, 7, 8]
 
 
-def test_winner_follows_the_contract_then_points_then_the_snake_fallback():
+def test_winner_follows_the_contract_then_points():
     assert _winner({"left": {"winner": "right"}, "right": {"winner": "right"}}, True) == "right"
     cut = {"left": {"winner": None, "score": (1, 0)}, "right": {"winner": None, "score": (0, 1)}}
     assert _winner(cut, False) == "left"
     level = {"left": {"winner": None, "score": (1, 1)}, "right": {"winner": None, "score": (1, 1)}}
     assert _winner(level, False) is None
+    from envs.snake.versus import versus_winner  # what SnakeVersus' views report as ``winner``
 
-    def snake(dead, length=3, other=3):
-        return {"snake_0": {"dead": dead, "length": length, "opponent_length": other, "score": 0},
-                "snake_1": {"dead": dead[::-1], "length": other, "opponent_length": length, "score": 0}}
-
-    assert _snake_winner_fallback(snake((True, False)), True) == "snake_1"
-    assert _snake_winner_fallback(snake((False, True)), True) == "snake_0"
-    assert _snake_winner_fallback(snake((True, True)), True) is None
-    assert _snake_winner_fallback(snake((False, False), 9, 7), True) == "snake_0"  # full board: the longer
-    assert _snake_winner_fallback(snake((False, False), 9, 7), False) is None  # truncated: a draw
-    assert _winner(snake((True, False)), True) == "snake_1"
+    assert (versus_winner(True, False), versus_winner(False, True), versus_winner(True, True)) == (
+        "snake_1", "snake_0", None)  # fmt: skip
+    snake = {a: {"winner": versus_winner(True, False), "score": 0} for a in ("snake_0", "snake_1")}
+    assert _winner(snake, True) == "snake_1"
 
 
 def test_level_races_are_decided_by_finishing_then_steps_then_progress():

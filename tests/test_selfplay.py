@@ -17,7 +17,7 @@ from training.selfplay import (
     elo_expected,
     elo_update,
     read_weights,
-    score_from_winner,
+    score_of_game,
     write_weights,
 )
 
@@ -68,11 +68,12 @@ def test_elo_rating_counts_games_and_refuses_bad_scores():
         elo.record(2.0, 1200)
 
 
-def test_score_from_winner():
-    assert score_from_winner("left") == 1.0  # the single-player Pong's learner plays left
-    assert score_from_winner("right") == 0.0
-    assert score_from_winner(None) == score_from_winner("") == 0.5
-    assert score_from_winner("right", "right") == 1.0
+def test_score_of_a_game_follows_the_episode_end_contract():
+    assert score_of_game({"winner": "left", "is_success": True}) == 1.0  # Pong's learner plays left
+    assert score_of_game({"winner": "right", "is_success": False}) == 0.0
+    assert score_of_game({"winner": None, "is_success": False}) == 0.5  # cut off: a draw
+    assert score_of_game({"winner": "snake_0", "is_success": True}) == 1.0  # SnakeVersus' learner is snake_0
+    assert score_of_game({"winner": "snake_1", "is_success": False}) == 0.0
 
 
 # --------------------------------------------------------------------------------------------------- pool

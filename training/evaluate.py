@@ -2,9 +2,8 @@
 
 Episode ``i`` always uses seed ``seed_base + i``, and the agent either takes its most likely action or, if its run
 says ``eval.deterministic: false``, samples with a generator reseeded from the episode's seed, so the same command
-gives the same numbers. A win is read from the env's final ``info`` (``is_success``/``success``, ``win``/``won``,
-``event == "finished"``, or ``winner`` naming the agent); an env that reports none of these counts an episode
-with positive return as a win.
+gives the same numbers. A win is read from the env's final ``info["is_success"]`` (the episode-end contract of
+``envs/spec.py``); an env outside ArcadeLab that reports none counts an episode with positive return as a win.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ import numpy as np
 
 logger = logging.getLogger(__name__)
 
-_AGENT_WINNERS = {"agent", "player", "left", "player_0", 0}
 
 
 @dataclass
@@ -40,13 +38,10 @@ class EvalResult:
 
 
 def episode_won(info: dict[str, Any], episode_return: float) -> bool:
-    for key in ("is_success", "success", "win", "won"):
-        if key in info:
-            return bool(info[key])
-    if "event" in info:  # the platformer: "finished" at the goal, "died" or "none" otherwise
-        return info["event"] == "finished"
-    if "winner" in info:
-        return info["winner"] in _AGENT_WINNERS
+    """A win, from the episode's last ``info``: ``is_success``, the episode-end contract every ArcadeLab env keeps
+    (``envs/spec.py``); an env outside it (CartPole, say) wins with a positive return."""
+    if "is_success" in info:
+        return bool(info["is_success"])
     return episode_return > 0
 
 

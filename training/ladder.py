@@ -261,22 +261,6 @@ class GameResult:
     steps: tuple[int, int] = (0, 0)  # a's and b's episode lengths (the same number in a two-player game)
 
 
-def _snake_winner_fallback(infos: dict[str, dict[str, Any]], terminated: bool) -> str | None:
-    """Snake only, until ``SnakeVersusParallelEnv`` gives ``info["winner"]``: the winner from ``dead`` (own,
-    other) and the lengths. Truncation is a draw; a terminated step with no death is a full board, where the
-    longer snake wins. Delete this once the env follows the episode-end contract."""
-    if not terminated:
-        return None
-    (first, info0), (second, _) = infos.items()
-    own_dead, other_dead = (bool(d) for d in info0.get("dead", (False, False)))
-    if own_dead != other_dead:
-        return second if own_dead else first
-    if own_dead:
-        return None
-    own, other = int(info0.get("length", 0)), int(info0.get("opponent_length", 0))
-    return None if own == other else first if own > other else second
-
-
 def _points_leader(infos: dict[str, dict[str, Any]]) -> str | None:
     """A game cut off without a winner goes to the side ahead on points, for games that keep a score of points
     (``info["score"]`` = (own, other), Pong); level on points, or no such score, is a draw."""
@@ -291,7 +275,7 @@ def _winner(infos: dict[str, dict[str, Any]], terminated: bool) -> str | None:
     """The winning agent's name or None for a draw: ``info["winner"]`` (the episode-end contract); a game without
     one (cut off by the time limit) goes to the side ahead on points (:func:`_points_leader`)."""
     reported = [info["winner"] for info in infos.values() if "winner" in info]
-    winner = reported[0] if reported else _snake_winner_fallback(infos, terminated)
+    winner = reported[0] if reported else None
     if winner in (None, ""):
         return _points_leader(infos)
     return str(winner)
@@ -350,10 +334,8 @@ def play_two_player(
 
 
 def _finished(info: dict[str, Any]) -> bool:
-    """Whether a level episode's last info says the level was completed (the episode-end contract first)."""
-    from training.evaluate import episode_won
-
-    return episode_won(info, 0.0) if any(k in info for k in ("is_success", "success", "event")) else False
+    """Whether a level episode's last info says the level was completed (the episode-end contract)."""
+    return bool(info.get("is_success", False))
 
 
 def _level_episode(env: Any, agent: Any, seed: int, max_steps: int) -> tuple[bool, int, float]:

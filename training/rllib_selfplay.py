@@ -37,7 +37,7 @@ def main_score(episode: Any) -> float | None:
     """1 / 0.5 / 0 for "main" from a finished episode's last infos (``winner``: the winning agent's name or
     None when truncated); None when the episode did not finish or "main" did not play in it.
 
-    Runs in the EnvRunners: as ``training.selfplay.score_from_winner``, without importing it (and SB3) there.
+    Runs in the EnvRunners: as ``training.selfplay.score_of_game``, without importing it (and SB3) there.
     """
     if not (episode.is_terminated or episode.is_truncated):
         return None

@@ -52,7 +52,6 @@ STATE_FILE = "state.json"
 SNAPSHOT_DIR = "snapshots"
 #: Name of the "opponent" that is a frozen copy of the learner taken at swap time (not a pool snapshot).
 LATEST = "latest"
-_LEARNER_WINS = {"left", "agent", "player", "player_0"}
 
 
 # ------------------------------------------------------------------------------------------------------ Elo
@@ -94,12 +93,13 @@ class EloRating:
         return self.rating
 
 
-def score_from_winner(winner: Any, learner: Any | set = _LEARNER_WINS) -> float:
-    """1 / 0.5 / 0 from a game's ``info["winner"]``: None or "" (truncated, no winner) is a draw."""
-    if winner is None or winner == "":
-        return 0.5
-    learners = learner if isinstance(learner, set) else {learner}
-    return 1.0 if winner in learners else 0.0
+def score_of_game(info: dict[str, Any]) -> float:
+    """1 / 0.5 / 0 for the learner from a finished game's last ``info`` (the episode-end contract of
+    ``envs/spec.py``): ``is_success`` is a win; no ``winner`` (None: a draw or a game cut off) is a draw."""
+    if info.get("is_success"):
+        return 1.0
+    winner = info.get("winner")
+    return 0.5 if winner is None or winner == "" else 0.0
 
 
 # ----------------------------------------------------------------------------------------------------- pool
@@ -503,7 +503,7 @@ class SelfPlayCallback(BaseCallback):
         state = self._started()
         for done, info in zip(self.locals["dones"], self.locals["infos"], strict=True):
             if done:
-                state.record_game(score_from_winner(info.get("winner")))
+                state.record_game(score_of_game(info))
         step = int(self.num_timesteps)
         if state.pool.due_save(step):
             state.save_snapshot(step, _policy_weights(self.model.policy))

@@ -274,6 +274,8 @@ class DungeonEnv(DungeonRendering, gym.Env):
             "rooms_visited": visited,
             "success": success,
         }
+        if terminated or truncated:  # the episode-end contract (envs/spec.py): success is reaching the exit
+            info["is_success"] = bool(success)
         if self.render_mode == "human":
             self._render_human()
         return obs, reward, terminated, truncated, info

@@ -22,6 +22,7 @@ from envs.dungeon import core
 from envs.dungeon.core import CHUNK, NFIX, OBS_LEN, PIX_H, PIX_W
 from envs.dungeon.env import check_args, check_level, default_source, observation_space, snapshot_row
 from envs.dungeon.maps import LEGEND, DungeonMap
+from envs.episode import add_vector_outcome
 from envs.level import Level, LevelSource, coerce_level_source
 
 _NO_VEC = np.zeros((0, OBS_LEN), dtype=np.float32)
@@ -276,7 +277,9 @@ class DungeonVectorEnv(VectorEnv):
         if n_need:
             self._draw_ahead(self._need[:n_need])
         self._pending = terminated | truncated
-        return obs, rewards, terminated, truncated, self._infos(masks, info)
+        infos = self._infos(masks, info)  # the episode-end contract (envs/spec.py): reaching the exit wins
+        infos = add_vector_outcome(infos, terminated, truncated, infos["success"])
+        return obs, rewards, terminated, truncated, infos
 
     # --------------------------------------------------------------------------------- for tools, tests
     def action_masks(self) -> np.ndarray:

@@ -20,6 +20,7 @@ from envs.platformer import core
 from envs.platformer.core import (
     ACTION_NAMES,
     EVENT_NAMES,
+    FINISHED,
     LEGEND,
     N_CODES,
     NONE,
@@ -272,9 +273,12 @@ class PlatformerEnv(PlatformerRendering, gym.Env):
             "level": self.level.name,
             "event": EVENT_NAMES[event],
         }
+        terminated = event != NONE
+        if terminated or truncated:  # the episode-end contract (envs/spec.py): success is reaching the goal
+            info["is_success"] = event == FINISHED
         if self.render_mode == "human":
             self._render_frame()
-        return obs, reward, event != NONE, truncated, info
+        return obs, reward, terminated, truncated, info
 
     # ------------------------------------------------------------------ state, for bots, apps and tests
     @property

@@ -18,9 +18,10 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from envs.checks import check_finite, check_int, check_unit
+from envs.episode import add_vector_outcome
 from envs.level import Level, LevelSource, coerce_level_source
 from envs.platformer import core
-from envs.platformer.core import ACTION_NAMES, EVENT_NAMES, LEGEND, N_VECTOR
+from envs.platformer.core import ACTION_NAMES, EVENT_NAMES, FINISHED, LEGEND, N_VECTOR
 from envs.platformer.env import observation_space
 from envs.platformer.levels import CORPUS, check_tiles, default_source, require_playable
 from envs.platformer.physics import LevelTable, PlatformerPhysics, RowState
@@ -227,7 +228,8 @@ class PlatformerVectorEnv(VectorEnv):
             raise ValueError(f"invalid actions {actions!r}: expected {n} ints in {self.single_action_space}")
         infos = self._infos(xs, progress, coins, self._all)
         infos["event"], infos["_event"] = _EVENTS[events], ~was_pending
-        return obs, rewards, terminated, truncated, infos
+        finished = events == FINISHED  # the episode-end contract (envs/spec.py): reaching the goal wins
+        return obs, rewards, terminated, truncated, add_vector_outcome(infos, terminated, truncated, finished)
 
     def _infos(self, xs: np.ndarray, progress: np.ndarray, coins: np.ndarray, mask: np.ndarray) -> dict[str, Any]:
         return {

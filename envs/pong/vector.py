@@ -14,6 +14,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from envs.checks import check_int
+from envs.episode import add_vector_outcome
 from envs.pong import core
 from envs.pong.core import N_FEATURES, OPPONENTS, PongState
 from envs.pong.env import TrackerSkill, check_common, vector_space
@@ -186,8 +187,5 @@ class PongVectorEnv(TrackerSkill, VectorEnv):
             rows = np.flatnonzero(terminated)
             winner[rows] = np.where(score[rows, 0] > score[rows, 1], "left", "right")
             infos["winner"], infos["_winner"] = winner, terminated.copy()
-        ended = terminated | truncated
-        if ended.any():  # the episode-end contract (envs/spec.py): did the agent win, on the rows that ended
-            infos["is_success"] = terminated & (score[:, 0] > score[:, 1])
-            infos["_is_success"] = ended
-        return obs, rewards, terminated, truncated, infos
+        won = terminated & (score[:, 0] > score[:, 1])  # the episode-end contract (envs/spec.py)
+        return obs, rewards, terminated, truncated, add_vector_outcome(infos, terminated, truncated, won)

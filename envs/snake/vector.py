@@ -16,6 +16,7 @@ from gymnasium.vector.utils import batch_space
 
 from envs import rng
 from envs.checks import check_int
+from envs.episode import add_vector_outcome
 from envs.snake import core
 from envs.snake.core import MASKS, SnakeState
 from envs.snake.env import check_common, observation_space
@@ -206,6 +207,8 @@ class SnakeVectorEnv(VectorEnv):
         if status < 0:
             raise ValueError(f"actions must be {e} ints in {self.single_action_space}, got {actions!r}")
         info = {"length": length, "score": score, "action_mask": masks, "illegal_action": illegal}
+        full = terminated & (length == self.size * self.size)  # the episode-end contract: a full board wins
+        info = add_vector_outcome(info, terminated, truncated, full)
         return self._observation(obs), rewards, terminated, truncated, info
 
     def action_masks(self) -> np.ndarray:

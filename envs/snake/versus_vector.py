@@ -11,6 +11,7 @@ from gymnasium.vector.utils import batch_space
 
 from envs import rng
 from envs.checks import check_int
+from envs.episode import add_vector_outcome
 from envs.snake import versus_core as vc
 from envs.snake.core import MASKS
 from envs.snake.env import check_common
@@ -122,7 +123,9 @@ class SnakeVersusVectorEnv(VectorEnv):
         )  # fmt: skip
         if status < 0:
             raise ValueError(f"actions must be {e} ints in {self.single_action_space}, got {actions!r}")
-        return obs, rewards, terminated, truncated, info
+        dead = info["dead"]  # own, other: the agent (snake_0) wins when only the other snake died
+        won = dead[:, 1] & ~dead[:, 0]
+        return obs, rewards, terminated, truncated, add_vector_outcome(info, terminated, truncated, won)
 
     def action_masks(self) -> np.ndarray:
         """``(num_envs, 4)`` bool: legal actions per row (all but reversing into the neck)."""
