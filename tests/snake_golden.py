@@ -153,7 +153,7 @@ def vector_case(n: int, kwargs: dict, seed: int, steps: int, partial_every: int 
     obs, info = vec.reset(seed=seed)
     vec._last_obs = obs.copy()
     h.arr(obs)
-    for key in sorted(info):
+    for key in sorted(k for k in info if k.lstrip("_") not in LATER_INFO):
         h.arr(info[key])
     ends = 0
     for t in range(steps):
@@ -162,7 +162,7 @@ def vector_case(n: int, kwargs: dict, seed: int, steps: int, partial_every: int 
         vec._last_obs = obs.copy()
         for a in (obs, rew, term, trunc):
             h.arr(a)
-        for key in sorted(info):
+        for key in sorted(k for k in info if k.lstrip("_") not in LATER_INFO):
             h.arr(info[key])
         h.arr(vec.action_masks())
         done = term | trunc
@@ -172,7 +172,7 @@ def vector_case(n: int, kwargs: dict, seed: int, steps: int, partial_every: int 
             obs, info = vec.reset(options={"reset_mask": mask})
             vec._last_obs = obs.copy()
             h.arr(obs)
-            for key in sorted(info):
+            for key in sorted(k for k in info if k.lstrip("_") not in LATER_INFO):
                 h.arr(info[key])
     h.obj(ends)
     # a reseed with a seed list mid-run, then a seeded partial reset
