@@ -240,43 +240,40 @@ def record_command(
 @app.command("demo")
 def demo_command(
     total_steps: int | None = typer.Option(None, "--total-steps", help="Override the demo budget."),
+    seed: int | None = typer.Option(None, help="Override the demo's seed (its config's by default)."),
     run_dir: Annotated[Path | None, typer.Option("--run-dir")] = None,
-    episodes: int = typer.Option(10, help="Evaluation episodes against the bot."),
+    episodes: int = typer.Option(10, min=1, help="Evaluation episodes against the bot."),
 ) -> None:
     """Train a Pong agent with SB3 for a few minutes, evaluate it against the bot, say how to watch and play it."""
     _headless()
     _setup_logging(False)
-    from envs.spec import get_spec
-
-    config_path = get_spec("pong").config_path()
+    command = ["arcadelab", "demo"] + (["--total-steps", str(total_steps)] if total_steps else [])
+    command += (["--seed", str(seed)] if seed is not None else []) + (["--run-dir", str(run_dir)] if run_dir else [])
     try:
-        from training.config import load_config
-        from training.evaluate import evaluate_agent, resolve_target
-        from training.runs import prepare_run
-        from training.sb3_backend import train as sb3_train
+        from training.demo import POINTS_TARGET, run_demo
 
-        cfg = load_config(config_path, {"total_steps": total_steps})
-        command = ["arcadelab", "demo"] + (["--total-steps", str(total_steps)] if total_steps else [])
-        command += ["--run-dir", str(run_dir)] if run_dir else []
-        cfg, run_path = prepare_run(cfg, run_dir, False, command)
-        _console.print(
-            f"Training PPO on {cfg.env_id} for {cfg.total_steps:,} steps into {run_path} ...", soft_wrap=True
-        )
-        sb3_train(cfg, run_path, device="cpu")
-        target = resolve_target(str(run_path))
-        result = evaluate_agent(target.agent, target.env_id, target.env_kwargs, episodes, cfg.eval.seed_base)
+        _console.print("Training PPO on Pong against the tracker bot (a few minutes) ...", soft_wrap=True)
+        demo = run_demo(seed=seed, total_steps=total_steps, run_dir=run_dir, episodes=episodes, command=command)
     except _user_errors() as exc:
         raise _fail(str(exc)) from None
+    r = demo.result
     _console.print(
-        f"Against the bot over {episodes} episodes: return {result.mean_return:.2f} ± {result.std_return:.2f}, "
-        f"games won {result.win_rate:.0%}, points won {result.point_win_rate:.0%}",
+        f"Trained {demo.total_steps:,} steps in {demo.train_seconds:.0f} s ({demo.sps:,.0f} steps/s) into "
+        f"{demo.run_dir}.\nAgainst the bot (tracker at its default skill) over {episodes} games to 11: points won "
+        f"{demo.points_won:.0%}, games won {r.win_rate:.0%}, return {r.mean_return:.2f} ± {r.std_return:.2f}.",
         soft_wrap=True,
     )
-    _console.print(f"TensorBoard:  tensorboard --logdir {run_path.parent} --host 127.0.0.1", soft_wrap=True)
-    from agents.artifacts import find_run_model
-
-    model = find_run_model(run_path)
-    _console.print(f"Play it:      arcadelab play pong --opponent {model}", soft_wrap=True)
+    if demo.met:
+        _console.print(f"That meets the demo's bar of {POINTS_TARGET:.0%} of points won.", soft_wrap=True)
+    else:
+        _console.print(
+            f"That is below the demo's bar of {POINTS_TARGET:.0%} of points won: train longer with "
+            f"arcadelab train configs/pong/ppo.yaml --total-steps 40000000, or try another --seed.",
+            soft_wrap=True,
+        )
+    _console.print(f"TensorBoard:  tensorboard --logdir {demo.run_dir.parent} --host 127.0.0.1", soft_wrap=True)
+    _console.print(f"Play it:      arcadelab play pong --opponent {demo.model}", soft_wrap=True)
+    _console.print(f"Watch it:     arcadelab watch pong --agents {demo.model} pong-tracker", soft_wrap=True)
 
 
 @app.command("ladder")

@@ -453,3 +453,17 @@ def test_an_env_schedule_of_an_attribute_the_env_lacks_names_the_field(tmp_path)
     result = CliRunner().invoke(app, ["train", str(cfg), "--run-dir", str(tmp_path / "run"), "--no-progress"])
     assert result.exit_code == 2
     assert "env_schedule.bogus_knob" in result.output
+
+
+def test_demo_trains_scores_against_the_bot_and_says_what_next(tmp_path):
+    """``arcadelab demo`` end to end on a tiny budget: honest numbers, the bar, and how to watch and play."""
+    run_dir = tmp_path / "demo"
+    result = CliRunner().invoke(
+        app, ["demo", "--total-steps", "4096", "--episodes", "1", "--seed", "3", "--run-dir", str(run_dir)]
+    )
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    out = " ".join(result.output.split())
+    assert "points won" in out and "demo's bar of 60%" in out
+    assert f"arcadelab play pong --opponent {run_dir}" in out
+    saved = yaml.safe_load((run_dir / "config.yaml").read_text())
+    assert saved["seed"] == 3 and saved["total_steps"] == 4096
