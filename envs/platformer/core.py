@@ -116,7 +116,7 @@ def bullet_capacity(n_cannons: int, frames: int) -> int:
 
 # --- the rules -----------------------------------------------------------------------------------------------
 @njit(cache=True, inline="always")
-def _solid(code: np.uint8) -> bool:
+def _solid(code: int) -> bool:
     return 1 <= code <= 6
 
 
