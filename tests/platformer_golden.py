@@ -219,7 +219,7 @@ def sync_vector_case(
         if partial_every and t % partial_every == 0 and done.any():
             obs, info = venv.reset(options={"reset_mask": done})
             h.arr(obs)
-            h.obj([lv for lv, m in zip(info["level"], info["_level"]) if m])
+            h.obj([lv for lv, m in zip(info["level"], info["_level"], strict=True) if m])
     h.obj(ends)
     obs, info = venv.reset(seed=[seed + 3 * i for i in range(n)])
     h.arr(obs)
@@ -317,7 +317,10 @@ def cases() -> dict[str, Callable[[], str]]:
         out[f"physics/{name}"] = lambda name=name, i=i: physics_case(_shipped(name), 50 + i, 1500)
         out[f"solver/{name}"] = lambda name=name: solver_case(_shipped(name))
     out["env/vector/truncation"] = lambda: env_case(
-        {"level": _shipped("02_pipes"), "max_steps": 90, "death_penalty": 5.0, "check_playable": False}, 3, 600, modes=("random", "plan")
+        {"level": _shipped("02_pipes"), "max_steps": 90, "death_penalty": 5.0, "check_playable": False},
+        3,
+        600,
+        modes=("random", "plan"),
     )
     out["env/vector/default-source"] = lambda: env_case({"max_steps": 1500}, 7, 3000)
     out["env/vector/frame-skip4"] = lambda: env_case(

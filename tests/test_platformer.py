@@ -280,20 +280,23 @@ def test_frame_skip_renders_at_game_speed():
     assert PlatformerEnv.metadata["render_fps"] == 30 and PlatformerEnv(level=make_level()).metadata["render_fps"] == 30
 
 
+def _steps_until_terminated(env: PlatformerEnv, action: int, limit: int) -> tuple[int, bool, dict]:
+    """Steps ``env`` under ``action`` until it terminates: ``(steps taken, truncated, info)`` of the last step."""
+    for n in range(1, limit):
+        *_, terminated, truncated, info = env.step(action)
+        if terminated:
+            return n, truncated, info
+    raise AssertionError(f"not terminated within {limit - 1} steps")
+
+
 def test_frame_skip_stops_at_death_and_counts_the_time_limit_in_frames():
     env = PlatformerEnv(level=make_level(pits=[(4, 12)]), check_playable=False, frame_skip=4)
     env.reset(seed=0)
-    for n in range(1, 200):
-        *_, terminated, truncated, info = env.step(2)
-        if terminated:
-            break
+    n, truncated, info = _steps_until_terminated(env, 2, 200)
     assert info["event"] == "died" and not truncated
     ref = PlatformerEnv(level=make_level(pits=[(4, 12)]), check_playable=False)
     ref.reset(seed=0)
-    for frames in range(1, 800):
-        *_, terminated, _, _ = ref.step(2)
-        if terminated:
-            break
+    frames, _, _ = _steps_until_terminated(ref, 2, 800)
     assert n == -(-frames // 4)  # the step with the fatal frame ends the episode, no frames after it
 
     env = PlatformerEnv(level=make_level(), check_playable=False, max_steps=10, frame_skip=4)

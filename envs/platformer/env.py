@@ -8,7 +8,7 @@ the row in the core.
 from __future__ import annotations
 
 import os
-from typing import Any, ClassVar
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -39,7 +39,7 @@ from envs.platformer.render import PlatformerRendering
 __all__ = ["PlatformerEnv", "check_action", "observation_space", "physics_for"]
 
 
-def physics_for(level: Level, cache: dict) -> PlatformerPhysics:
+def physics_for(level: Level, cache: dict[tuple[str, ...], PlatformerPhysics]) -> PlatformerPhysics:
     """The compiled level for ``level``, from ``cache`` (by its tiles; at most 65 kept)."""
     phys = cache.get(level.rows)
     if phys is None:
@@ -157,7 +157,10 @@ class PlatformerEnv(PlatformerRendering, gym.Env):
     frame; ``require_playable(level)`` (``envs.platformer``) is the completability check ``check_playable`` runs.
     """
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["human", "rgb_array"], "render_fps": 30}
+    # an instance variable in gymnasium's Env: frame_skip > 1 gives an instance its own (render_fps = 30 / k)
+    metadata: dict[str, Any] = {"render_modes": ["human", "rgb_array"], "render_fps": 30}
+    action_space: spaces.Discrete
+    observation_space: spaces.Box
 
     VIEW_H, VIEW_W, VIEW_COL = core.VIEW_H, core.VIEW_W, core.VIEW_COL
     PIXELS_PER_TILE_OBS = core.PIXELS_PER_TILE_OBS
@@ -197,24 +200,12 @@ class PlatformerEnv(PlatformerRendering, gym.Env):
             for lv in getattr(self.level_source, "levels", ()):
                 require_playable(lv, self.max_steps)
         self.action_space = spaces.Discrete(len(ACTION_NAMES))
-        vh, vw = self.VIEW_H, self.VIEW_W
-        if obs_type == "vector":
-            n = vh * vw
-            low = np.zeros(n + 4, dtype=np.float32)
-            high = np.full(n + 4, N_CODES - 1, dtype=np.float32)
-            low[n + 2 :] = -1.0
-            high[n:] = 1.0
-            self.observation_space = spaces.Box(low, high, dtype=np.float32)
-        else:
-            k = self.PIXELS_PER_TILE_OBS
-            self.observation_space = spaces.Box(0, 255, (vh * k, vw * k, 3), dtype=np.uint8)
-        self.action_space = spaces.Discrete(len(ACTION_NAMES))
         self.observation_space = observation_space(obs_type)
         self._pixels = obs_type == "pixels"
         self._obs_shape = self.observation_space.shape
         self._obs_dtype = self.observation_space.dtype
         self._win = np.zeros(core.VIEW_H * core.VIEW_W, dtype=np.int64)  # scratch of the pixel observation
-        self._physics_cache: dict = {}
+        self._physics_cache: dict[tuple[str, ...], PlatformerPhysics] = {}
         self.level: Level | None = None
         self.physics: PlatformerPhysics | None = None
         self._rows: RowState | None = None
@@ -223,7 +214,9 @@ class PlatformerEnv(PlatformerRendering, gym.Env):
         self._background = None
 
     # ------------------------------------------------------------------ gym API
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
         super().reset(seed=seed)
         level = self.level_source.sample(self.np_random)
         if not isinstance(level, Level):
@@ -233,11 +226,13 @@ class PlatformerEnv(PlatformerRendering, gym.Env):
             check_tiles(level)
             if self.check_playable:
                 require_playable(level, self.max_steps)
-            self.physics = physics_for(level, self._physics_cache)
-            self._rows = self.physics.new_rows(1, self.max_steps)
+            phys = physics_for(level, self._physics_cache)
+            rows = phys.new_rows(1, self.max_steps)
+            self.physics, self._rows = phys, rows
             self._background = None
+        else:  # the level of the last episode: its compiled level and row are there
+            rows, phys = self._loaded("reset()")
         self.level = level
-        phys = self.physics
         start = None
         if self.start_anywhere and self.np_random.random() < self.start_anywhere:
             spots = phys.standing_spots
@@ -245,32 +240,32 @@ class PlatformerEnv(PlatformerRendering, gym.Env):
                 start = spots[int(self.np_random.integers(len(spots)))]
         x, y = phys.start if start is None else start
         next_enemy = 0 if start is None else phys.first_enemy(x)
-        core.reset_row(self._rows.st, self._rows.grid, phys.static, 0, 0, x, y, next_enemy, new_level)
+        core.reset_row(rows.st, rows.grid, phys.static, 0, 0, x, y, next_enemy, new_level)
         self._goal_x = phys.goal_x
         if self.render_mode == "human":
             self._render_frame()
-        return self._obs(), self._info()
+        return self._obs(rows, phys), self._info(rows, level)
 
-    def step(self, action):
+    def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         a = action if type(action) is int and 0 <= action < 6 else check_action(action, self.action_space)
-        rows = self._rows
-        if rows is None:
+        rows, phys, level = self._rows, self.physics, self.level
+        if rows is None or phys is None or level is None:
             raise RuntimeError("call reset() before step()")
         obs = np.empty(self._obs_shape, dtype=self._obs_dtype)
         if self._pixels:
             reward, event, truncated, x, coins = core.step_one_pixels(
-                rows.st, rows.grid, self.physics.lv, a, self.frame_skip, self.max_steps, self.death_penalty, obs,
+                rows.st, rows.grid, phys.lv, a, self.frame_skip, self.max_steps, self.death_penalty, obs,
                 self._win, PALETTE,
             )  # fmt: skip
         else:
             reward, event, truncated, x, coins = core.step_one(
-                rows.st, rows.grid, self.physics.lv, a, self.frame_skip, self.max_steps, self.death_penalty, obs
+                rows.st, rows.grid, phys.lv, a, self.frame_skip, self.max_steps, self.death_penalty, obs
             )
         info = {
             "x": (x + PW // 2) / TILE,
             "progress": (x + PW // 2) / self._goal_x,
             "coins": coins,
-            "level": self.level.name,
+            "level": level.name,
             "event": EVENT_NAMES[event],
         }
         terminated = event != NONE
@@ -284,39 +279,28 @@ class PlatformerEnv(PlatformerRendering, gym.Env):
     @property
     def state(self) -> tuple | None:
         """The physics state as ``PlatformerPhysics``'s tuple (a fresh tuple each time; ``None`` before reset)."""
-        return None if self._rows is None else self.physics.state_of(self._rows)
+        rows, phys = self._rows, self.physics
+        return None if rows is None or phys is None else phys.state_of(rows)
 
     @property
     def _steps(self) -> int:
         """Frames played this episode."""
-        return int(self._rows.st[0, core.STEPS])
-
-    @property
-    def _grid(self) -> np.ndarray:
-        """The current tile codes (broken bricks, used blocks and taken coins applied), level tile (r, c) at
-        ``[r + _pad_r, c + _pad_c]``."""
-        return self._rows.grid[0].T
-
-    def _change_cells(self) -> frozenset:
-        st = self._rows.st[0]
-        o = int(st[core.OFF_C])
-        return frozenset((e >> 16, e & 0xFFFF) for e in st[o : o + int(st[core.NC])].tolist())
+        return int(self._loaded("reading _steps")[0].st[0, core.STEPS])
 
     # ------------------------------------------------------------------ observation
-    def _info(self) -> dict[str, Any]:
-        x = int(self._rows.st[0, core.X])
+    def _info(self, rows: RowState, level: Level) -> dict[str, Any]:
+        x = int(rows.st[0, core.X])
         return {
             "x": (x + PW // 2) / TILE,
             "progress": (x + PW // 2) / self._goal_x,
-            "coins": int(self._rows.st[0, core.COINS]),
-            "level": self.level.name,
+            "coins": int(rows.st[0, core.COINS]),
+            "level": level.name,
         }
 
-    def _obs(self) -> np.ndarray:
-        rows = self._rows
+    def _obs(self, rows: RowState, phys: PlatformerPhysics) -> np.ndarray:
         obs = np.empty(self._obs_shape, dtype=self._obs_dtype)
         if self._pixels:
-            core.pixel_obs_row(rows.st, rows.grid, self.physics.lv, 0, obs, self._win, PALETTE)
+            core.pixel_obs_row(rows.st, rows.grid, phys.lv, 0, obs, self._win, PALETTE)
         else:
-            core.vector_obs_row(rows.st, rows.grid, self.physics.lv, 0, obs)
+            core.vector_obs_row(rows.st, rows.grid, phys.lv, 0, obs)
         return obs

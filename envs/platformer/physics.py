@@ -49,8 +49,9 @@ _SOLID_CODES = (GROUND, BRICK, QBLOCK, USED, PIPE, CANNON)
 
 
 class RowState:
-    """The arrays of ``n`` players (see ``core``): ``st`` int64 ``(n, NS)`` and ``grid`` uint8 ``(n, GW, GH)`` (column-major),
-    every row laid out for ``cap_e`` enemies, ``cap_b`` bullets and ``cap_c`` tile changes. Plain data: pickles."""
+    """The arrays of ``n`` players (see ``core``): ``st`` int64 ``(n, NS)`` and ``grid`` uint8 ``(n, GW, GH)``
+    (column-major), every row laid out for ``cap_e`` enemies, ``cap_b`` bullets and ``cap_c`` tile changes. Plain
+    data: pickles."""
 
     def __init__(self, n: int, grid_shape: tuple[int, int], cap_e: int, cap_b: int, cap_c: int) -> None:
         off_e, off_b, off_c, length = core.row_layout(cap_e, cap_b, cap_c)
@@ -67,7 +68,8 @@ class RowState:
         new = RowState(self.st.shape[0], (gh, gw), cap_e, cap_b, cap_c)
         old = self.st
         new.st[:, : core.CAP_E] = old[:, : core.CAP_E]
-        for off, cap, width in ((core.OFF_E, self.caps[0], 5), (core.OFF_B, self.caps[1], 3), (core.OFF_C, self.caps[2], 1)):
+        blocks = ((core.OFF_E, self.caps[0], 5), (core.OFF_B, self.caps[1], 3), (core.OFF_C, self.caps[2], 1))
+        for off, cap, width in blocks:
             src, dst = int(old[0, off]), int(new.st[0, off])
             new.st[:, dst : dst + width * cap] = old[:, src : src + width * cap]
         new.grid[:, : self.grid.shape[1], : self.grid.shape[2]] = self.grid
@@ -121,7 +123,7 @@ class PlatformerPhysics:
         self.n_changeable = sum(ch in "S?o" for row in level.rows for ch in row)
         self.static = self._static_grid()[None]
         self.lv = self._level_row()[None]
-        self._scratch: tuple | None = None
+        self._scratch: RowState | None = None  # PlatformerPhysics.step's one-row state
 
     # ------------------------------------------------------------------ indices
     def index(self, r: int, c: int) -> int:
@@ -253,7 +255,8 @@ class PlatformerPhysics:
         bullets = tuple(map(tuple, st[o : o + 3 * nb].reshape(nb, 3).tolist()))
         o = h[core.OFF_C]
         static = self.static[0]
-        changed, taken = [], []
+        changed: list[int] = []
+        taken: list[int] = []
         for e in st[o : o + nc].tolist():
             (taken if static[e & 0xFFFF, e >> 16] == COIN else changed).append(self._entry_index(e))
         return (
@@ -278,7 +281,7 @@ class PlatformerPhysics:
             len(s[CHANGED]) + len(s[TAKEN]) + 5,  # one block hit and four coins a frame at most
         )
         rows = self._scratch
-        if rows is None or any(n > c for n, c in zip(need, rows.caps)):
+        if rows is None or any(n > c for n, c in zip(need, rows.caps, strict=True)):
             rows = self._scratch = RowState(1, self.static.shape[1:], *(2 * n for n in need))
             rows.grid[0] = self.static[0]
         self.load(s, rows)
@@ -322,7 +325,7 @@ class LevelTable:
         lv = np.zeros((k, max(self.lv.shape[1], row.shape[0])), dtype=np.int64)
         lv[: k - 1, : self.lv.shape[1]] = self.lv
         lv[k - 1, : row.shape[0]] = row
-        gh, gw = (max(a, b) for a, b in zip(self.static.shape[1:], phys.static.shape[1:]))
+        gh, gw = (max(a, b) for a, b in zip(self.static.shape[1:], phys.static.shape[1:], strict=True))
         static = np.zeros((k, gh, gw), dtype=np.uint8)
         static[: k - 1, : self.static.shape[1], : self.static.shape[2]] = self.static
         static[k - 1, : phys.static.shape[1], : phys.static.shape[2]] = phys.static[0]
@@ -332,4 +335,5 @@ class LevelTable:
     def capacities(self, frames: int) -> tuple[int, int, int]:
         """The largest capacities (enemies, bullets, changes) any level of the table needs."""
         caps = [p.capacities(frames) for p in self.physics]
-        return tuple(max(c[i] for c in caps) for i in range(3))  # type: ignore[return-value]
+        cap_e, cap_b, cap_c = (max(c[i] for c in caps) for i in range(3))
+        return cap_e, cap_b, cap_c

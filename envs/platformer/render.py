@@ -1,13 +1,14 @@
 """The platformer's pygame renderer: a cached background of the level's tiles, sprites drawn on top.
 
 pygame is imported only when something renders (``envs.render.import_pygame``), so a headless trainer never pays
-for it. Mixed into ``PlatformerEnv``, which provides ``physics``, ``_rows`` (its one-row state), ``_grid`` and
-``_change_cells()``.
+for it. Mixed into ``PlatformerEnv``, which provides ``physics`` and ``_rows`` (its one-row state).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from envs.platformer import core
 from envs.platformer.core import (
@@ -34,7 +35,10 @@ from envs.platformer.core import (
     USED,
     VIEW_W,
 )
-from envs.platformer.physics import X, Y
+from envs.platformer.physics import PlatformerPhysics, RowState, X, Y
+
+if TYPE_CHECKING:
+    from envs.render import Window
 
 
 def draw_tile(surf: Any, pygame: Any, r: int, c: int, code: int, t: int) -> None:
@@ -74,7 +78,37 @@ class PlatformerRendering:
     RENDER_TILE = 16
     VIEW_W = VIEW_W
 
-    def render(self):
+    # set by PlatformerEnv (physics and _rows are None until the first reset)
+    render_mode: str | None
+    metadata: dict[str, Any]
+    physics: PlatformerPhysics | None
+    _rows: RowState | None
+    # built on first use; pygame Surfaces are Any (pygame is imported only when something renders)
+    _window: Window | None
+    _surface: Any
+    _background: Any
+    _bg_cells: frozenset[tuple[int, int]]
+
+    def _loaded(self, what: str) -> tuple[RowState, PlatformerPhysics]:
+        """The one-row state and the compiled level, or a RuntimeError naming ``what`` before the first reset."""
+        rows, phys = self._rows, self.physics
+        if rows is None or phys is None:
+            raise RuntimeError(f"call reset() before {what}")
+        return rows, phys
+
+    @property
+    def _grid(self) -> np.ndarray:
+        """The current tile codes (broken bricks, used blocks and taken coins applied), level tile (r, c) at
+        ``[r + PAD_R, c + PAD_C]``."""
+        return self._loaded("reading _grid")[0].grid[0].T
+
+    def _change_cells(self) -> frozenset[tuple[int, int]]:
+        """The grid cells (row, column) this episode changed."""
+        st = self._loaded("reading _change_cells()")[0].st[0]
+        o = int(st[core.OFF_C])
+        return frozenset((e >> 16, e & 0xFFFF) for e in st[o : o + int(st[core.NC])].tolist())
+
+    def render(self) -> Any:  # an rgb frame or None, typed as loosely as gymnasium's Env.render
         if self.render_mode == "rgb_array":
             from envs.render import surface_to_rgb
 
@@ -86,27 +120,24 @@ class PlatformerRendering:
     def draw_surface(self) -> Any:
         """The current frame as a pygame ``Surface`` (the env's own off-screen surface, redrawn now, not a copy:
         blit or copy it before the next step). For apps that show the game in their own window."""
-        if self._rows is None:
-            raise RuntimeError("call reset() before draw_surface()")
+        self._loaded("draw_surface()")
         return self._draw()
 
     def camera_x(self, x: int | None = None) -> int:
         """The frame's left edge in level pixels (``RENDER_TILE`` per tile) when the camera follows a player whose
         left edge is at ``x`` (sub-tile units, as ``state[X]``; default: this env's player). The camera keeps the
         player's centre 6 tiles from the left edge, clamped to the level."""
-        if self._rows is None:
-            raise RuntimeError("call reset() before camera_x()")
+        rows, phys = self._loaded("camera_x()")
         t = self.RENDER_TILE
         if x is None:
-            x = int(self._rows.st[0, core.X])
-        return min(max((x + PW // 2) // (TILE // t) - 6 * t, 0), max(self.physics.W * t - self.VIEW_W * t, 0))
+            x = int(rows.st[0, core.X])
+        return min(max((x + PW // 2) // (TILE // t) - 6 * t, 0), max(phys.W * t - self.VIEW_W * t, 0))
 
     def player_rect(self, state: tuple | None = None) -> tuple[int, int, int, int]:
         """``(left, top, width, height)`` in frame pixels of the player of ``state`` (default: this env's),
         seen through this env's camera: e.g. another env's racer on the same level drawn into this frame."""
-        if self._rows is None:
-            raise RuntimeError("call reset() before player_rect()")
-        s = self._rows.st[0, : core.Y + 1].tolist() if state is None else state
+        rows, _ = self._loaded("player_rect()")
+        s = rows.st[0, : core.Y + 1].tolist() if state is None else state
         scale = TILE // self.RENDER_TILE  # sub-units per pixel
         return (s[X] // scale - self.camera_x(), s[Y] // scale, PW // scale, PH // scale)
 
@@ -115,14 +146,13 @@ class PlatformerRendering:
             self._window.close()
             self._window = None
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         d = self.__dict__.copy()
         d["_window"] = d["_surface"] = d["_background"] = None
         return d
 
-    def _build_background(self, pygame: Any) -> None:
+    def _build_background(self, pygame: Any, phys: PlatformerPhysics) -> None:
         t = self.RENDER_TILE
-        phys = self.physics
         surf = pygame.Surface((phys.W * t, phys.H * t))
         surf.fill(tuple(int(v) for v in PALETTE[EMPTY]))
         static = phys.static[0].T
@@ -137,12 +167,13 @@ class PlatformerRendering:
         self._background = surf
         self._bg_cells = frozenset()
 
-    def _draw(self):
+    def _draw(self) -> Any:
         from envs.render import import_pygame
 
+        rows, phys = self._loaded("render()")
         pygame = import_pygame()
-        phys, t = self.physics, self.RENDER_TILE
-        st = self._rows.st[0]
+        t = self.RENDER_TILE
+        st = rows.st[0]
         x, y, vx = (int(v) for v in st[: core.VX + 1])
         o = int(st[core.OFF_E])
         enemies = st[o : o + 5 * int(st[core.NE])].reshape(-1, 5).tolist()
@@ -150,7 +181,7 @@ class PlatformerRendering:
         bullets = st[o : o + 3 * int(st[core.NB])].reshape(-1, 3).tolist()
         cells = self._change_cells()
         if self._background is None or self._bg_cells - cells:  # a new episode undid changes: redraw all
-            self._build_background(pygame)
+            self._build_background(pygame, phys)
         if cells != self._bg_cells:
             grid = self._grid
             for gr, gc in cells - self._bg_cells:

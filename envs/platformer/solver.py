@@ -2,10 +2,10 @@
 
 The search runs the env's own compiled rules (``core.frame``; ``expand`` here computes a node's six children in
 one compiled call), so a plan it returns replays frame for frame in ``PlatformerEnv``. Each search edge holds one
-action for ``repeat`` frames. Nodes are full physics states (enemies, bullets and broken blocks included, so enemy motion is simulated exactly, never
-approximated); states are merged by a coarse key (position in 1/8 tiles, velocity buckets, whether on the
-ground, and the tile positions of nearby enemies and bullets). The priority is weighted A*: frames so far plus
-``weight`` x remaining distance / top speed.
+action for ``repeat`` frames. Nodes are full physics states (enemies, bullets and broken blocks included, so
+enemy motion is simulated exactly, never approximated); states are merged by a coarse key (position in 1/8 tiles,
+velocity buckets, whether on the ground, and the tile positions of nearby enemies and bullets). The priority is
+weighted A*: frames so far plus ``weight`` x remaining distance / top speed.
 
 Before searching, a jump-envelope test on the tile grid (``_may_reach_goal``) over-approximates the physics: if
 no chain of standing spots within the jump's reach (computed from the physics constants) leads to the goal

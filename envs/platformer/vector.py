@@ -9,7 +9,7 @@ actions. Only rows that finished an episode run Python (to draw their next level
 from __future__ import annotations
 
 import os
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 from gymnasium import spaces
@@ -52,16 +52,19 @@ class PlatformerVectorEnv(VectorEnv):
     without a seed each row continues its generator.
 
     Infos: ``x``, ``progress`` (float arrays), ``coins`` (int array) and ``level`` (names, an object array), each
-    with its ``_key`` mask (all rows after a step, the reset rows after a reset); from ``step``, ``event`` (``"none"``, ``"died"``, ``"finished"``) for the rows
-    that stepped (not for rows that just reset). Returned arrays are fresh every step.
+    with its ``_key`` mask (all rows after a step, the reset rows after a reset); from ``step``, ``event``
+    (``"none"``, ``"died"``, ``"finished"``) for the rows that stepped (not for rows that just reset). Returned
+    arrays are fresh every step.
     """
 
-    metadata: ClassVar[dict[str, Any]] = {
+    metadata: dict[str, Any] = {
         "render_modes": [],
         "render_fps": 30,
         "autoreset_mode": AutoresetMode.NEXT_STEP,
     }
     supports_reset_mask = True  # reset(options={"reset_mask": mask}) resets only those rows
+    single_action_space: spaces.Discrete
+    single_observation_space: spaces.Box
 
     def __init__(
         self,
@@ -108,6 +111,13 @@ class PlatformerVectorEnv(VectorEnv):
         self._reset_to = np.zeros((n, 5), dtype=np.int64)  # (slot, x, y, next enemy, new level) per row
         self._all = np.ones(n, dtype=bool)
 
+    @property
+    def _row_state(self) -> RowState:
+        """The rows' arrays, built by the first reset (``_rows`` is None until then)."""
+        if self._rows is None:
+            raise RuntimeError("PlatformerVectorEnv used before reset()")
+        return self._rows
+
     # ------------------------------------------------------------------ levels and starts
     def _level_slot(self, level: Level) -> int:
         """The table slot of ``level``, checking and compiling it on first sight (rows grow to fit it)."""
@@ -123,7 +133,7 @@ class PlatformerVectorEnv(VectorEnv):
         shape = table.static.shape[1:]
         if self._rows is None:
             self._rows = RowState(self.num_envs, shape, *caps)
-        elif shape != self._rows.grid.shape[1:] or any(c > have for c, have in zip(caps, self._rows.caps)):
+        elif shape != self._rows.grid.shape[1:] or any(c > have for c, have in zip(caps, self._rows.caps, strict=True)):
             self._rows = self._rows.grown(shape, *caps)
         return slot
 
@@ -144,12 +154,14 @@ class PlatformerVectorEnv(VectorEnv):
     def _prepare(self, i: int) -> None:
         """Draw row ``i``'s next level and start (its generator, as ``PlatformerEnv.reset`` draws them)."""
         rng = self._rngs[i]
+        if rng is None:
+            raise RuntimeError(f"row {i} has no random generator: reset() seeds every row first")
         level = self.level_source.sample(rng)
         if not isinstance(level, Level):
             raise TypeError(f"level source returned {type(level)!r}, expected a Level")
         prev = self._levels[i]
         same = prev is not None and level.rows == prev.rows
-        slot = int(self._rows.st[i, core.SLOT]) if same else self._level_slot(level)
+        slot = int(self._row_state.st[i, core.SLOT]) if same else self._level_slot(level)
         self._levels[i] = level
         self._names[i] = level.name
         phys = self._table.physics[slot]
@@ -182,7 +194,8 @@ class PlatformerVectorEnv(VectorEnv):
         super().reset(seed=seed if isinstance(seed, (int, np.integer)) or seed is None else None)
         rows = np.arange(n) if mask is None else np.flatnonzero(mask)
         if seed is not None:
-            seeds = [int(seed) + i for i in range(n)] if np.ndim(seed) == 0 else [int(s) for s in seed]
+            given = np.asarray(seed)
+            seeds = [int(given) + i for i in range(n)] if given.ndim == 0 else [int(s) for s in given]
             if len(seeds) != n:
                 raise ValueError(f"seed must be an int or {n} ints, got {seed!r}")
         for i in rows.tolist():
@@ -191,7 +204,7 @@ class PlatformerVectorEnv(VectorEnv):
             elif self._rngs[i] is None:
                 self._rngs[i] = seeding.np_random()[0]
         self._prepare_rows(rows)
-        r = self._rows
+        r = self._row_state
         obs = np.empty((n, N_VECTOR), dtype=np.float32)
         xs, progress, coins = np.empty(n), np.empty(n), np.empty(n, dtype=np.int64)
         core.reset_batch(r.st, r.grid, self._table.static, self._table.lv, rows, self._reset_to, obs, xs, progress,
@@ -240,7 +253,8 @@ class PlatformerVectorEnv(VectorEnv):
     # ------------------------------------------------------------------ for tests and tools
     def state(self, i: int) -> tuple:
         """Row ``i``'s physics state as ``PlatformerPhysics``'s tuple."""
-        return self._table.physics[int(self._rows.st[i, core.SLOT])].state_of(self._rows, i)
+        rows = self._row_state
+        return self._table.physics[int(rows.st[i, core.SLOT])].state_of(rows, i)
 
     @property
     def levels(self) -> list[Level | None]:
