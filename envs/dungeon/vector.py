@@ -17,6 +17,7 @@ from gymnasium.utils.seeding import np_random
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from envs.batched import reset_rows, row_seeds, scalar_seed
 from envs.checks import check_int
 from envs.dungeon import core
 from envs.dungeon.core import CHUNK, NFIX, OBS_LEN, PIX_H, PIX_W
@@ -225,21 +226,10 @@ class DungeonVectorEnv(VectorEnv):
         state; their rows of the returned observation are unchanged). ``seed`` seeds row ``i`` with
         ``seed + i`` (only the reset rows are re-seeded); without it each row continues its generator."""
         n = self.num_envs
-        mask = None
-        if options and "reset_mask" in options:
-            mask = np.asarray(options["reset_mask"])
-            if mask.shape != (n,) or mask.dtype != np.bool_:
-                raise ValueError(f"options['reset_mask'] must be a bool array of shape ({n},), got {mask!r}")
-        if not self._seeded:
-            mask = None  # the first reset starts every row
-        super().reset(seed=seed if isinstance(seed, (int, np.integer)) or seed is None else None)
-        rows = np.arange(n) if mask is None else np.flatnonzero(mask)
-        seeds = None
-        if seed is not None:
-            given = np.asarray(seed)
-            seeds = np.arange(n, dtype=np.int64) + int(given) if given.ndim == 0 else given
-            if seeds.shape != (n,):
-                raise ValueError(f"seed must be an int or {n} ints, got {seed!r}")
+        rows = reset_rows(n, options, self._seeded)
+        seeds = row_seeds(n, seed)
+        super().reset(seed=scalar_seed(seed))
+        if seeds is not None:
             seeds = seeds[rows]
         elif not self._seeded:
             seeds = self.np_random.integers(2**63, size=n, dtype=np.int64)

@@ -17,6 +17,7 @@ from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from envs.batched import reset_rows, row_seeds, scalar_seed
 from envs.checks import check_finite, check_int, check_unit
 from envs.episode import add_vector_outcome
 from envs.level import Level, LevelSource, coerce_level_source
@@ -184,23 +185,12 @@ class PlatformerVectorEnv(VectorEnv):
         state). ``seed`` seeds row ``i`` with ``seed + i`` (only the reset rows); without it each row continues
         its generator."""
         n = self.num_envs
-        mask = None
-        if options and "reset_mask" in options:
-            mask = np.asarray(options["reset_mask"])
-            if mask.shape != (n,) or mask.dtype != np.bool_:
-                raise ValueError(f"options['reset_mask'] must be a bool array of shape ({n},), got {mask!r}")
-        if self._rows is None:
-            mask = None  # the first reset starts every row
-        super().reset(seed=seed if isinstance(seed, (int, np.integer)) or seed is None else None)
-        rows = np.arange(n) if mask is None else np.flatnonzero(mask)
-        if seed is not None:
-            given = np.asarray(seed)
-            seeds = [int(given) + i for i in range(n)] if given.ndim == 0 else [int(s) for s in given]
-            if len(seeds) != n:
-                raise ValueError(f"seed must be an int or {n} ints, got {seed!r}")
+        rows = reset_rows(n, options, self._rows is not None)
+        seeds = row_seeds(n, seed)
+        super().reset(seed=scalar_seed(seed))
         for i in rows.tolist():
-            if seed is not None:
-                self._rngs[i] = seeding.np_random(seeds[i])[0]
+            if seeds is not None:
+                self._rngs[i] = seeding.np_random(int(seeds[i]))[0]
             elif self._rngs[i] is None:
                 self._rngs[i] = seeding.np_random()[0]
         self._prepare_rows(rows)

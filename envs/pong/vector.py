@@ -14,6 +14,7 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from envs.batched import reset_rows, row_seeds, scalar_seed
 from envs.checks import check_int
 from envs.episode import add_vector_outcome
 from envs.pong import core
@@ -133,23 +134,11 @@ class PongVectorEnv(TrackerSkill, VectorEnv):
         their state; their rows of the returned observation are unchanged). ``seed`` keys row ``i`` with
         ``seed + i`` (only the reset rows are re-keyed); without it each row continues its stream."""
         n = self.num_envs
-        mask = None
-        if options and "reset_mask" in options:
-            mask = np.asarray(options["reset_mask"])
-            if mask.shape != (n,) or mask.dtype != np.bool_:
-                raise ValueError(f"options['reset_mask'] must be a bool array of shape ({n},), got {mask!r}")
-        if not self._seeded:
-            mask = None  # the first reset starts every row
-        super().reset(seed=seed if isinstance(seed, (int, np.integer)) or seed is None else None)
-        rows = np.arange(n) if mask is None else np.flatnonzero(mask)
+        rows = reset_rows(n, options, self._seeded)
+        seeds = row_seeds(n, seed)
+        super().reset(seed=scalar_seed(seed))
         s = self._state
-        if seed is not None:
-            if isinstance(seed, (int, np.integer)):
-                seeds = np.arange(n, dtype=np.int64) + int(seed)
-            else:
-                seeds = np.asarray(seed)
-            if seeds.shape != (n,):
-                raise ValueError(f"seed must be an int or {n} ints, got {seed!r}")
+        if seeds is not None:
             s.rng[rows, core.KEY] = key_from_seed_array(seeds[rows].astype(np.uint64))
             s.rng[rows, core.COUNTER] = 0
         elif not self._seeded:
