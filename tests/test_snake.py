@@ -302,7 +302,7 @@ def test_batched_partial_reset_matches_single_envs_that_reset_at_once():
             else:
                 results.append(env.step(int(actions[i])))
         autoresets += int(pending.sum())
-        for i, (obs, reward, terminated, truncated, info) in enumerate(results):
+        for i, (obs, reward, terminated, truncated, _info) in enumerate(results):
             np.testing.assert_array_equal(vobs[i], obs, err_msg=f"step {t} env {i}")
             assert (vrew[i], vterm[i], vtrunc[i]) == (reward, terminated, truncated), f"step {t} env {i}"
         mask = vterm | vtrunc

@@ -108,7 +108,7 @@ def test_seeds_and_partial_reset():
     rng = np.random.default_rng(1)
     for _ in range(50):
         actions = rng.integers(0, 4, 6)
-        for x, y in zip(a.step(actions), b.step(actions)):
+        for x, y in zip(a.step(actions), b.step(actions), strict=True):
             if isinstance(x, dict):
                 for k in x:
                     np.testing.assert_array_equal(x[k], y[k])

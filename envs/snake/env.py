@@ -6,7 +6,7 @@ dict. ``check_common`` and ``coerce_action`` are the argument checks every Snake
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -96,7 +96,9 @@ class SnakeEnv(gym.Env):
     steps too, so both versions give identical games under one seed.
     """
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["human", "rgb_array"], "render_fps": RENDER_FPS}
+    metadata: dict[str, Any] = {"render_modes": ["human", "rgb_array"], "render_fps": RENDER_FPS}
+    action_space: spaces.Discrete
+    observation_space: spaces.Box
 
     def __init__(
         self,
@@ -182,7 +184,7 @@ class SnakeEnv(gym.Env):
         """Legal actions (read-only bool array of shape (4,)): all but reversing into the neck."""
         return MASK_ROWS[self._dir]
 
-    def render(self):
+    def render(self) -> Any:  # an rgb frame or None; typed as loosely as Env.render
         if self.render_mode == "rgb_array":
             from envs.render import surface_to_rgb
 
@@ -225,16 +227,19 @@ class SnakeEnv(gym.Env):
         return self._draw()
 
     def _draw(self) -> Any:
-        if self._renderer is None:
-            self._renderer = BoardRenderer(self.size, "ArcadeLab Snake", self.render_mode)
         s = self._state
         food = int(s.iv[0, core.FOOD_CELL])
         foods = [] if food < 0 else [int(s.tab[food])]
-        return self._renderer.draw([(self.snake_cells(), self._dir, SNAKE_STYLES[0])], foods)
+        return self._get_renderer().draw([(self.snake_cells(), self._dir, SNAKE_STYLES[0])], foods)
+
+    def _get_renderer(self) -> BoardRenderer:
+        if self._renderer is None:
+            self._renderer = BoardRenderer(self.size, "ArcadeLab Snake", self.render_mode)
+        return self._renderer
 
     def _show(self) -> None:
         surface = self._draw()
-        self._renderer.show(surface, self.metadata["render_fps"])
+        self._get_renderer().show(surface, self.metadata["render_fps"])
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from gymnasium import spaces
 from gymnasium.utils import seeding
+from pettingzoo import ParallelEnv
 
 from envs.snake.env import check_common, coerce_action
 from envs.snake.render import RENDER_FPS, BoardRenderer
 from envs.snake.versus import AGENTS, VersusGame, VersusRendering, check_limits, versus_spaces, versus_winner
-
-try:  # PettingZoo is a project dependency; the versus ParallelEnv view needs it.
-    from pettingzoo import ParallelEnv
-except ImportError:  # pragma: no cover - only without pettingzoo installed
-    ParallelEnv = object  # type: ignore[assignment,misc]
 
 
 class SnakeVersusParallelEnv(VersusRendering, ParallelEnv):
@@ -27,7 +23,7 @@ class SnakeVersusParallelEnv(VersusRendering, ParallelEnv):
     becomes empty. ``draw_surface()`` gives the current frame as a pygame ``Surface``.
     """
 
-    metadata: ClassVar[dict[str, Any]] = {
+    metadata: dict[str, Any] = {
         "render_modes": ["human", "rgb_array"],
         "render_fps": RENDER_FPS,
         "name": "snake_versus_v0",
@@ -80,8 +76,8 @@ class SnakeVersusParallelEnv(VersusRendering, ParallelEnv):
         missing = [a for a in self.possible_agents if a not in actions]
         if missing:
             raise ValueError(f"actions needed for every agent, missing {missing}")
-        chosen = tuple(coerce_action(actions[a], self.action_spaces[a]) for a in self.possible_agents)
-        rewards, terminated, truncated, illegal, _ = self._game.step(chosen, self._np_random)
+        a0, a1 = (coerce_action(actions[a], self.action_spaces[a]) for a in self.possible_agents)
+        rewards, terminated, truncated, illegal, _ = self._game.step((a0, a1), self._np_random)
         agents = self.possible_agents
         observations = {a: self._game.observation(k, self.obs_type) for k, a in enumerate(agents)}
         infos = {a: self._info(k, illegal[k]) for k, a in enumerate(agents)}

@@ -34,6 +34,8 @@ from typing import Any
 import numpy as np
 from numba import njit
 
+from envs.jit import row_helper
+
 __all__ = [
     "GreedySnakePolicy", "choose_move", "choose_move_nb", "neighbour_table", "parse_observation", "work_size",
 ]  # fmt: skip
@@ -160,6 +162,111 @@ def _walk_back(
     return cur, h
 
 
+@row_helper
+def _food_move(
+    size: int, snake: np.ndarray, food: int, ocells: np.ndarray, olens: np.ndarray, nbr: np.ndarray,
+    ft: np.ndarray, seen: np.ndarray, dist: np.ndarray, queue: np.ndarray, body: np.ndarray,
+) -> int:  # fmt: skip
+    """Steps 1-2: the first step of a shortest path to the food if eating leaves an escape to the tail, else -1."""
+    length = snake.shape[0]
+    head = snake[0]
+    _free_times(nbr, ft, snake, length, ocells, olens)
+    dist_food, _ = _bfs(nbr, head, food, ft, seen, dist, queue)
+    if dist_food <= 0:
+        return -1
+    # The virtual body after eating: the path (food first) then the snake, cut to length + 1.
+    vlen = length + 1
+    first_step, h = _walk_back(nbr, food, dist_food, seen, dist, vlen, body)
+    for j in range(vlen - h):
+        body[h + j] = snake[j]
+    tail = body[vlen - 1]
+    _free_times(nbr, ft, body, vlen, ocells, olens)
+    escape, _ = _bfs(nbr, food, tail, ft, seen, dist, queue)
+    if escape > 0:
+        return _direction(size, head, first_step)
+    return -1
+
+
+@row_helper
+def _mark_obstacles(
+    snake: np.ndarray, ocells: np.ndarray, olens: np.ndarray, nbr: np.ndarray, blocked: np.ndarray,
+    taken: np.ndarray,
+) -> None:  # fmt: skip
+    """``taken``: the own body but the tail and the other snakes (the last resort's obstacles); ``blocked``:
+    those plus the cells next to the head of another snake at least as long (the first move's obstacles)."""
+    length = snake.shape[0]
+    for c in range(blocked.shape[0]):
+        blocked[c] = 0
+    for j in range(length - 1):
+        blocked[snake[j]] = 1
+    off = 0
+    for i in range(olens.shape[0]):
+        for j in range(olens[i]):
+            blocked[ocells[off + j]] = 1
+        off += olens[i]
+    for c in range(blocked.shape[0]):
+        taken[c] = blocked[c]
+    off = 0
+    for i in range(olens.shape[0]):
+        if olens[i] >= length:
+            for d in range(4):
+                nb = nbr[ocells[off], d]
+                if nb >= 0:
+                    blocked[nb] = 1
+        off += olens[i]
+
+
+@row_helper
+def _tail_move(
+    snake: np.ndarray, food: int, ocells: np.ndarray, olens: np.ndarray, nbr: np.ndarray, moves: np.ndarray,
+    ft: np.ndarray, seen: np.ndarray, dist: np.ndarray, queue: np.ndarray, body: np.ndarray,
+) -> int:  # fmt: skip
+    """Step 3: among ``moves`` (the next cell per direction, -1 if not possible), the one after which the tail is
+    reachable and farthest away; -1 if none."""
+    length = snake.shape[0]
+    best, best_score = -1, -1
+    for d in range(4):
+        nb = moves[d]
+        if nb < 0:
+            continue
+        moved = length + 1 if nb == food else length
+        if moved < 2:
+            score = 0
+        else:
+            tail = snake[length - 1] if nb == food else snake[length - 2]
+            body[0] = nb
+            body[1 : length + 1] = snake
+            _free_times(nbr, ft, body, moved, ocells, olens)
+            score, _ = _bfs(nbr, nb, tail, ft, seen, dist, queue)
+        if score > best_score:
+            best, best_score = d, score
+    if best >= 0 and best_score > 0:
+        return best
+    return -1
+
+
+@row_helper
+def _area_move(
+    snake: np.ndarray, food: int, ocells: np.ndarray, olens: np.ndarray, nbr: np.ndarray, moves: np.ndarray,
+    ft: np.ndarray, seen: np.ndarray, dist: np.ndarray, queue: np.ndarray, body: np.ndarray,
+) -> int:  # fmt: skip
+    """Step 4: among ``moves``, the one with the largest reachable area; -1 if none."""
+    length = snake.shape[0]
+    best, best_area = -1, -1
+    for d in range(4):
+        nb = moves[d]
+        if nb < 0:
+            continue
+        moved = length + 1 if nb == food else length
+        body[0] = nb
+        body[1 : length + 1] = snake
+        _free_times(nbr, ft, body, moved, ocells, olens)
+        _, area = _bfs(nbr, nb, -1, ft, seen, dist, queue)
+        if area > best_area:
+            best, best_area = d, area
+    return best
+
+
 @njit(cache=True)
 def choose_move_nb(
     size: int, snake: np.ndarray, food: int, ocells: np.ndarray, olens: np.ndarray, nbr: np.ndarray,
@@ -181,82 +288,26 @@ def choose_move_nb(
     taken = work[5 * nn : 6 * nn]  # 0/1
     body = work[6 * nn : 8 * nn + 2]  # up to length + 1 <= nn + 1 cells
 
-    # 1-2. Shortest path to the food, if eating leaves an escape to the tail.
-    if food >= 0:
-        _free_times(nbr, ft, snake, length, ocells, olens)
-        dist_food, _ = _bfs(nbr, head, food, ft, seen, dist, queue)
-        if dist_food > 0:
-            # The virtual body after eating: the path (food first) then the snake, cut to length + 1.
-            vlen = length + 1
-            first_step, h = _walk_back(nbr, food, dist_food, seen, dist, vlen, body)
-            for j in range(vlen - h):
-                body[h + j] = snake[j]
-            tail = body[vlen - 1]
-            _free_times(nbr, ft, body, vlen, ocells, olens)
-            escape, _ = _bfs(nbr, food, tail, ft, seen, dist, queue)
-            if escape > 0:
-                return _direction(size, head, first_step)
+    if food >= 0:  # 1-2. Shortest path to the food, if eating leaves an escape to the tail.
+        move = _food_move(size, snake, food, ocells, olens, nbr, ft, seen, dist, queue, body)
+        if move >= 0:
+            return move
 
     # Moves possible now: not into a cell blocked at move 1.
-    for c in range(nn):
-        blocked[c] = 0
-    for j in range(length - 1):
-        blocked[snake[j]] = 1
-    off = 0
-    for i in range(olens.shape[0]):
-        for j in range(olens[i]):
-            blocked[ocells[off + j]] = 1
-        off += olens[i]
-    for c in range(nn):  # own body but the tail, and the other snakes: the last resort's obstacles
-        taken[c] = blocked[c]
-    off = 0
-    for i in range(olens.shape[0]):
-        if olens[i] >= length:
-            for d in range(4):
-                nb = nbr[ocells[off], d]
-                if nb >= 0:
-                    blocked[nb] = 1
-        off += olens[i]
+    _mark_obstacles(snake, ocells, olens, nbr, blocked, taken)
     moves = work[8 * nn + 2 : 8 * nn + 6]
     for d in range(4):
         nb = nbr[head, d]
         moves[d] = nb if nb >= 0 and not blocked[nb] else -1
 
     # 3. Follow the tail, the long way round.
-    best, best_score = -1, -1
-    for d in range(4):
-        nb = moves[d]
-        if nb < 0:
-            continue
-        moved = length + 1 if nb == food else length
-        if moved < 2:
-            score = 0
-        else:
-            tail = snake[length - 1] if nb == food else snake[length - 2]
-            body[0] = nb
-            body[1 : length + 1] = snake
-            _free_times(nbr, ft, body, moved, ocells, olens)
-            score, _ = _bfs(nbr, nb, tail, ft, seen, dist, queue)
-        if score > best_score:
-            best, best_score = d, score
-    if best >= 0 and best_score > 0:
-        return best
-
+    move = _tail_move(snake, food, ocells, olens, nbr, moves, ft, seen, dist, queue, body)
+    if move >= 0:
+        return move
     # 4. The largest reachable area.
-    best, best_area = -1, -1
-    for d in range(4):
-        nb = moves[d]
-        if nb < 0:
-            continue
-        moved = length + 1 if nb == food else length
-        body[0] = nb
-        body[1 : length + 1] = snake
-        _free_times(nbr, ft, body, moved, ocells, olens)
-        _, area = _bfs(nbr, nb, -1, ft, seen, dist, queue)
-        if area > best_area:
-            best, best_area = d, area
-    if best >= 0:
-        return best
+    move = _area_move(snake, food, ocells, olens, nbr, moves, ft, seen, dist, queue, body)
+    if move >= 0:
+        return move
     # Cornered where the other snake's head might go: any free cell beats certain death.
     for d in range(4):
         nb = nbr[head, d]

@@ -5,11 +5,14 @@ pygame is imported when something is drawn (``envs.render.import_pygame``), neve
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from envs.snake.core import BODY, EMPTY, FOOD, HEAD, WALL
+
+if TYPE_CHECKING:
+    from envs.render import Window
 
 FLOOR_B = 8  # display-only code: the darker checkerboard square
 RENDER_FPS = 12
@@ -87,11 +90,12 @@ class BoardRenderer:
             self.cell = max(6, min(16, 256 // (size + 2)))
         self.margin = max(1, self.cell // 8)
         self.title = title
-        self._background = None
-        self._surface = None
+        # pygame Surfaces once built (Any: pygame is imported lazily, on the first draw).
+        self._background: Any = None
+        self._surface: Any = None
         self._corners: list[tuple[int, int]] = []
         self._sprites: dict[tuple, Any] = {}
-        self._window = None
+        self._window: Window | None = None
 
     def _build(self, pygame: Any) -> None:
         cell, w, m = self.cell, self.size + 2, self.margin

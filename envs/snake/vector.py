@@ -7,7 +7,7 @@ bit-identical to ``SnakeEnv().reset(seed=s + i)`` stepped with the same actions 
 from __future__ import annotations
 
 import sys
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 from gymnasium import spaces
@@ -44,11 +44,10 @@ def parse_reset(
         rows = np.arange(num_envs)
     seeds = None
     if seed is not None:
-        seeds = (
-            np.arange(num_envs, dtype=np.int64) + seed
-            if np.isscalar(seed)
-            else np.asarray(seed, dtype=np.int64)
-        )
+        # Not ``if np.isscalar(seed)``: its TypeGuard narrows ``seed`` to str | bytes | ..., which numpy's ``+``
+        # stubs reject; the value is the same.
+        scalar = bool(np.isscalar(seed))
+        seeds = np.arange(num_envs, dtype=np.int64) + seed if scalar else np.asarray(seed, dtype=np.int64)
         if seeds.shape != (num_envs,):
             raise ValueError(f"seed must be an int or a list of {num_envs} ints, got {seed!r}")
     return seeds, rows.astype(np.int64)
@@ -89,11 +88,13 @@ class SnakeVectorEnv(VectorEnv):
     (``render()``), no pygame ``draw_surface()``.
     """
 
-    metadata: ClassVar[dict[str, Any]] = {
+    metadata: dict[str, Any] = {
         "render_modes": ["rgb_array"],
         "render_fps": RENDER_FPS,
         "autoreset_mode": AutoresetMode.NEXT_STEP,
     }
+    single_action_space: spaces.Discrete
+    single_observation_space: spaces.Box
     supports_reset_mask = True  # reset(options={"reset_mask": mask}) resets only those envs
 
     def __init__(

@@ -8,7 +8,7 @@ The rules are the compiled kernels of ``versus_core``; with the default greedy o
 from __future__ import annotations
 
 from collections import deque
-from typing import Any, ClassVar
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -185,9 +185,13 @@ class _RandomOpponent:
 class VersusRendering:
     """Drawing shared by the two views of the versus game (``self._game``, ``self.size``, ``self.render_mode``)."""
 
-    _renderer: Any = None
+    _game: VersusGame
+    _renderer: BoardRenderer | None = None
+    size: int
+    render_mode: str | None
+    metadata: dict[str, Any]
 
-    def render(self):
+    def render(self) -> Any:  # an rgb frame or None; typed as loosely as Env.render and ParallelEnv.render
         if self.render_mode == "rgb_array":
             from envs.render import surface_to_rgb
 
@@ -202,13 +206,16 @@ class VersusRendering:
         return self._draw()
 
     def _draw(self) -> Any:
+        return self._game.draw(self._get_renderer())
+
+    def _get_renderer(self) -> BoardRenderer:
         if self._renderer is None:
             self._renderer = BoardRenderer(self.size, "ArcadeLab Snake versus", self.render_mode)
-        return self._game.draw(self._renderer)
+        return self._renderer
 
     def _show(self) -> None:
         surface = self._draw()
-        self._renderer.show(surface, self.metadata["render_fps"])
+        self._get_renderer().show(surface, self.metadata["render_fps"])
 
     def close(self) -> None:
         if self._renderer is not None:
@@ -258,9 +265,10 @@ class SnakeVersusEnv(VersusRendering, gym.Env):
 
     ## Arguments
     ``size`` (int >= 5, default 12); ``opponent``: ``"greedy"`` (default, the greedy-safe planner of
-    ``envs/snake/planner.py``, compiled into the step), ``"random"`` (uniform legal moves, from the env's seed) or any object with
-    ``act(obs, info)`` and ``reset()`` (it receives its own-perspective observation of ``obs_type`` and an
-    ``info`` with its ``action_mask``); ``max_steps``; ``starvation_steps``; ``obs_type``; ``render_mode``.
+    ``envs/snake/planner.py``, compiled into the step), ``"random"`` (uniform legal moves, from the env's seed)
+    or any object with ``act(obs, info)`` and ``reset()`` (it receives its own-perspective observation of
+    ``obs_type`` and an ``info`` with its ``action_mask``); ``max_steps``; ``starvation_steps``; ``obs_type``;
+    ``render_mode``.
     ``info`` carries ``length`` and ``opponent_length`` (the snakes' lengths), ``score`` (food eaten),
     ``heading`` (the own snake's direction, 0-3 as the actions), ``dead`` (``(own, other)``: which snakes died
     this step; both False after ``reset`` and on steps nobody died, so a terminated step with no death is a full
@@ -268,7 +276,9 @@ class SnakeVersusEnv(VersusRendering, gym.Env):
     ``draw_surface()`` gives the current frame as a pygame ``Surface`` (for apps with their own window).
     """
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["human", "rgb_array"], "render_fps": RENDER_FPS}
+    metadata: dict[str, Any] = {"render_modes": ["human", "rgb_array"], "render_fps": RENDER_FPS}
+    action_space: spaces.Discrete
+    observation_space: spaces.Box
 
     def __init__(
         self,

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from envs.jit import row_helper
 from envs.rng import integers_nb
 from envs.snake.planner import choose_move_nb, neighbour_table, work_size
 
@@ -115,6 +116,29 @@ def reset_row(bodies: np.ndarray, occ: np.ndarray, vi: np.ndarray, r: int, size:
     return size * size - 6
 
 
+@row_helper
+def _move_snakes(
+    bodies: np.ndarray, occ: np.ndarray, vi: np.ndarray, r: int, q0: int, q1: int, eat0: bool, eat1: bool,
+    tail0: int, tail1: int,
+) -> None:  # fmt: skip
+    """Both snakes of row ``r`` one cell on, heads to ``q0``/``q1``: tails first (a head may enter the cell a
+    tail leaves; a snake that eats keeps its tail), then the heads."""
+    cap = bodies.shape[2]
+    if not eat0:
+        occ[r, tail0] = 0
+        vi[r, L0] -= 1
+    if not eat1:
+        occ[r, tail1] = 0
+        vi[r, L1] -= 1
+    for who in range(2):
+        q = q0 if who == 0 else q1
+        hp = (vi[r, HP0 + who] - 1) & (cap - 1)
+        vi[r, HP0 + who] = hp
+        bodies[r, who, hp] = q
+        vi[r, L0 + who] += 1
+        occ[r, q] = who + 1
+
+
 @njit(cache=True)
 def step_row(
     bodies: np.ndarray, occ: np.ndarray, vi: np.ndarray, nbr: np.ndarray, r: int, a0: int, a1: int,
@@ -128,7 +152,6 @@ def step_row(
     on the cell the other head enters too: then the shorter dies, both on equal length. A death freezes the
     board (nobody moves or eats) and ends the game. A full board ends it too, the longer snake winning.
     """
-    cap = bodies.shape[2]
     ill0 = (a0 ^ vi[r, D0]) == 2
     if ill0:
         a0 = vi[r, D0]
@@ -161,20 +184,7 @@ def step_row(
         if dead0 != dead1:
             rew0, rew1 = (-1.0, 1.0) if dead0 else (1.0, -1.0)
     else:
-        # tails first (a head may enter the cell a tail leaves), then the heads
-        if not eat0:
-            occ[r, tail0] = 0
-            vi[r, L0] -= 1
-        if not eat1:
-            occ[r, tail1] = 0
-            vi[r, L1] -= 1
-        for who in range(2):
-            q = q0 if who == 0 else q1
-            hp = (vi[r, HP0 + who] - 1) & (cap - 1)
-            vi[r, HP0 + who] = hp
-            bodies[r, who, hp] = q
-            vi[r, L0 + who] += 1
-            occ[r, q] = who + 1
+        _move_snakes(bodies, occ, vi, r, q0, q1, eat0, eat1, tail0, tail1)
         vi[r, D0] = a0
         vi[r, D1] = a1
         if eat0:

@@ -3,7 +3,7 @@ every row's other snake, stepped by one compiled call per step (``versus_core.st
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
@@ -42,7 +42,7 @@ class SnakeVersusVectorEnv(VectorEnv):
     buffer).
     """
 
-    metadata: ClassVar[dict[str, Any]] = {
+    metadata: dict[str, Any] = {
         "render_modes": [],
         "render_fps": RENDER_FPS,
         "autoreset_mode": AutoresetMode.NEXT_STEP,
@@ -118,8 +118,8 @@ class SnakeVersusVectorEnv(VectorEnv):
         terminated, truncated, illegal = np.empty(e, np.bool_), np.empty(e, np.bool_), np.empty(e, np.bool_)
         info["illegal_action"] = illegal
         status = vc.step_batch(
-            s.bodies, s.occ, s.vi, s.rng, s.nbr, s.work, self.size, a, self.max_steps, self.starvation_steps, obs, rewards,
-            terminated, truncated, illegal, *self._info_arrays(info),
+            s.bodies, s.occ, s.vi, s.rng, s.nbr, s.work, self.size, a, self.max_steps, self.starvation_steps, obs,
+            rewards, terminated, truncated, illegal, *self._info_arrays(info),
         )  # fmt: skip
         if status < 0:
             raise ValueError(f"actions must be {e} ints in {self.single_action_space}, got {actions!r}")
