@@ -331,6 +331,32 @@ def test_self_play_pong(local_ray, tmp_path):
     assert main.act(np.zeros(8, dtype=np.float32), {}) in (0, 1, 2)
 
 
+def test_self_play_snake_versus(local_ray, tmp_path):
+    """Self-play is the game's two-player view from its spec, not Pong's: SnakeVersus trains "main" against a
+    frozen "opponent", its uint8 planes flattened for RLlib's MLP, and scores finished games from ``winner``."""
+    from agents.rllib_agent import RLlibAgent
+
+    final = _train(
+        tmp_path,
+        env_id="ArcadeLab/SnakeVersus-v0",
+        self_play=True,
+        env_kwargs={"opponent": "greedy", "size": 6, "max_steps": 30},  # the single-player opponent is dropped
+        selfplay=SELF_PLAY,
+        total_steps=128,
+    )
+    meta = json.loads((final / "arcadelab.json").read_text())
+    assert meta["policy_ids"] == ["main", "opponent"] and meta["obs_adapter"] == "flatten_float32"
+    assert meta["env_kwargs"] == {"size": 6, "max_steps": 30}
+    state = json.loads((tmp_path / "selfplay" / "state.json").read_text())
+    assert state["games"] >= 1
+    assert state["wins"] + state["losses"] + state["draws"] == state["games"]
+    import gymnasium as gym
+
+    env = gym.make("ArcadeLab/SnakeVersus-v0", size=6)
+    obs, info = env.reset(seed=0)
+    assert RLlibAgent(tmp_path, "main").act(obs, info) in range(4)
+
+
 def test_self_play_settings_and_replaced_option_refused(tmp_path):
     with pytest.raises(ValueError, match="window"):
         _train(tmp_path, self_play=True, selfplay={"window": 0})
