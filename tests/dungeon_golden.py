@@ -12,14 +12,11 @@ changed hash means changed dynamics, observations or solver plans.
 
 Corpus cases need the VGLC corpus (``envs.data.vglc_dir``); their names start with ``corpus/``.
 
-    python tests/dungeon_golden.py --write   # record (only when dynamics change on purpose)
+    python -m tests.dungeon_golden --write   # record (only when dynamics change on purpose)
 """
 
 from __future__ import annotations
 
-import argparse
-import hashlib
-import json
 import pickle
 from collections.abc import Callable
 from pathlib import Path
@@ -27,24 +24,11 @@ from typing import Any
 
 import numpy as np
 
+from tests.golden import Hasher as _Hasher
+from tests.golden import golden_main
+
 GOLDEN_PATH = Path(__file__).parent / "data" / "dungeon_golden.json"
 CORPUS_MAPS = ("tloz1_1", "tloz2_2", "tloz3_1", "tloz5_1", "tloz7_2", "tloz8_1")
-
-
-class _Hasher:
-    def __init__(self) -> None:
-        self.h = hashlib.sha256()
-
-    def arr(self, a: Any) -> None:
-        a = np.ascontiguousarray(a)
-        self.h.update(str((a.dtype.str, a.shape)).encode())
-        self.h.update(a.tobytes())
-
-    def obj(self, o: Any) -> None:
-        self.h.update(repr(o).encode())
-
-    def hexdigest(self) -> str:
-        return self.h.hexdigest()
 
 
 # the episode-end contract (envs/spec.py) came after the recording; tests/test_env_conformance.py checks it
@@ -287,22 +271,8 @@ def cases() -> dict[str, Callable[[], str]]:
     return out
 
 
-def compute() -> dict[str, str]:
-    return {name: fn() for name, fn in cases().items()}
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", action="store_true", help=f"record the hashes into {GOLDEN_PATH}")
-    args = parser.parse_args()
-    hashes = compute()
-    if args.write:
-        GOLDEN_PATH.parent.mkdir(parents=True, exist_ok=True)
-        GOLDEN_PATH.write_text(json.dumps(hashes, indent=1, sort_keys=True) + "\n")
-    else:
-        golden = json.loads(GOLDEN_PATH.read_text())
-        bad = [k for k in golden if golden[k] != hashes.get(k)]
-        print("all match" if not bad else f"mismatch: {bad}")
+    golden_main(__doc__, cases, GOLDEN_PATH)
 
 
 if __name__ == "__main__":

@@ -11,19 +11,18 @@ The hashes in ``tests/data/platformer_golden.json`` were recorded from the pure-
 numba core replaced it; ``tests/test_platformer_golden.py`` recomputes them. Never regenerate the file to make a
 test pass: a changed hash means changed dynamics. Cases on the VGLC corpus are skipped when it is absent.
 
-    python tests/platformer_golden.py --write   # record (only when dynamics change on purpose)
+    python -m tests.platformer_golden --write   # record (only when dynamics change on purpose)
 """
 
 from __future__ import annotations
 
-import argparse
-import hashlib
-import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
+
+from tests.golden import Hasher as _Hasher
+from tests.golden import golden_main
 
 GOLDEN_PATH = Path(__file__).parent / "data" / "platformer_golden.json"
 SHIPPED_NAMES = ("01_meadow", "02_pipes", "03_bridges", "04_cannons", "05_sky", "06_gauntlet")
@@ -32,22 +31,6 @@ CORPUS_GAME = "Super Mario Bros"
 
 class CorpusMissing(Exception):
     """The VGLC corpus is not on this machine (the test skips the case)."""
-
-
-class _Hasher:
-    def __init__(self) -> None:
-        self.h = hashlib.sha256()
-
-    def arr(self, a: Any) -> None:
-        a = np.ascontiguousarray(a)
-        self.h.update(str((a.dtype.str, a.shape)).encode())
-        self.h.update(a.tobytes())
-
-    def obj(self, o: Any) -> None:
-        self.h.update(repr(o).encode())
-
-    def hexdigest(self) -> str:
-        return self.h.hexdigest()
 
 
 def _shipped(name: str):
@@ -396,24 +379,8 @@ def _needs_corpus(fn: Callable[[], str]) -> str:
     return fn()
 
 
-def compute(names: list[str] | None = None) -> dict[str, str]:
-    all_cases = cases()
-    return {name: all_cases[name]() for name in (names or all_cases)}
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", action="store_true", help=f"record the hashes into {GOLDEN_PATH}")
-    parser.add_argument("names", nargs="*", help="only these cases (check mode)")
-    args = parser.parse_args()
-    hashes = compute(None if args.write else args.names)
-    if args.write:
-        GOLDEN_PATH.parent.mkdir(parents=True, exist_ok=True)
-        GOLDEN_PATH.write_text(json.dumps(hashes, indent=1, sort_keys=True) + "\n")
-    else:
-        golden = json.loads(GOLDEN_PATH.read_text())
-        bad = [k for k in hashes if golden.get(k) != hashes[k]]
-        print("all match" if not bad else f"mismatch: {bad}")
+    golden_main(__doc__, cases, GOLDEN_PATH)
 
 
 if __name__ == "__main__":

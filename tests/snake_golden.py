@@ -9,37 +9,21 @@ planner's chosen moves (``GreedySnakePolicy`` and ``choose_move``) on many board
 replaced it; ``tests/test_snake_golden.py`` recomputes them. Never regenerate the file to make a test pass: a
 changed hash means changed dynamics.
 
-    python tests/snake_golden.py --write   # record (only when dynamics change on purpose)
+    python -m tests.snake_golden --write   # record (only when dynamics change on purpose)
 """
 
 from __future__ import annotations
 
-import argparse
-import hashlib
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from tests.golden import Hasher as _Hasher
+from tests.golden import golden_main
+
 GOLDEN_PATH = Path(__file__).parent / "data" / "snake_golden.json"
-
-
-class _Hasher:
-    def __init__(self) -> None:
-        self.h = hashlib.sha256()
-
-    def arr(self, a: Any) -> None:
-        a = np.ascontiguousarray(a)
-        self.h.update(str((a.dtype.str, a.shape)).encode())
-        self.h.update(a.tobytes())
-
-    def obj(self, o: Any) -> None:
-        self.h.update(repr(o).encode())
-
-    def hexdigest(self) -> str:
-        return self.h.hexdigest()
 
 
 def _planner() -> Any:
@@ -414,22 +398,8 @@ def cases() -> dict[str, Callable[[], str]]:
     return out
 
 
-def compute() -> dict[str, str]:
-    return {name: fn() for name, fn in cases().items()}
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", action="store_true", help=f"record the hashes into {GOLDEN_PATH}")
-    args = parser.parse_args()
-    hashes = compute()
-    if args.write:
-        GOLDEN_PATH.parent.mkdir(parents=True, exist_ok=True)
-        GOLDEN_PATH.write_text(json.dumps(hashes, indent=1, sort_keys=True) + "\n")
-    else:
-        golden = json.loads(GOLDEN_PATH.read_text())
-        bad = [k for k in golden if golden[k] != hashes.get(k)]
-        print("all match" if not bad else f"mismatch: {bad}")
+    golden_main(__doc__, cases, GOLDEN_PATH)
 
 
 if __name__ == "__main__":

@@ -15,42 +15,13 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from envs import rng
+from envs.batched import reset_rows, row_seeds
 from envs.checks import check_int
 from envs.episode import add_vector_outcome
 from envs.snake import core
 from envs.snake.core import MASKS, SnakeState
 from envs.snake.env import check_common, observation_space
 from envs.snake.render import PALETTE, RENDER_FPS, checker, pixels
-
-
-def parse_reset(
-    num_envs: int, seed: Any, options: dict[str, Any] | None, seeded: bool
-) -> tuple[np.ndarray | None, np.ndarray]:
-    """``(seeds or None, rows to reset)`` from ``reset``'s arguments (ValueError for a bad mask or seed).
-
-    The first reset starts every row whatever the mask; ``seed`` keys row ``i`` with ``seed + i`` (or
-    ``seed[i]`` for a list), only the rows being reset.
-    """
-    rows = None
-    if options and "reset_mask" in options:
-        mask = np.asarray(options["reset_mask"])
-        if mask.shape != (num_envs,) or mask.dtype != np.bool_:
-            raise ValueError(
-                f"options['reset_mask'] must be a bool array of shape ({num_envs},), got {options['reset_mask']!r}"
-            )
-        if seeded:
-            rows = mask.nonzero()[0]
-    if rows is None:
-        rows = np.arange(num_envs)
-    seeds = None
-    if seed is not None:
-        # Not ``if np.isscalar(seed)``: its TypeGuard narrows ``seed`` to str | bytes | ..., which numpy's ``+``
-        # stubs reject; the value is the same.
-        scalar = bool(np.isscalar(seed))
-        seeds = np.arange(num_envs, dtype=np.int64) + seed if scalar else np.asarray(seed, dtype=np.int64)
-        if seeds.shape != (num_envs,):
-            raise ValueError(f"seed must be an int or a list of {num_envs} ints, got {seed!r}")
-    return seeds, rows.astype(np.int64)
 
 
 class SnakeVectorEnv(VectorEnv):
@@ -166,7 +137,7 @@ class SnakeVectorEnv(VectorEnv):
         ``seed + i`` (or ``seed[i]`` for a list); with a mask only the masked envs are re-keyed. The first reset
         starts every env whatever the mask.
         """
-        seeds, rows = parse_reset(self.num_envs, seed, options, self._seeded)
+        rows, seeds = reset_rows(self.num_envs, options, self._seeded), row_seeds(self.num_envs, seed)
         s = self._state
         if seeds is not None:
             s.rng[rows, core.KEY] = rng.key_from_seed_array(seeds[rows])

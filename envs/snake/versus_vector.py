@@ -10,13 +10,13 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from envs import rng
+from envs.batched import reset_rows, row_seeds
 from envs.checks import check_int
 from envs.episode import add_vector_outcome
 from envs.snake import versus_core as vc
 from envs.snake.core import MASKS
 from envs.snake.env import check_common
 from envs.snake.render import RENDER_FPS
-from envs.snake.vector import parse_reset
 from envs.snake.versus import check_limits, versus_spaces
 from envs.snake.versus_core import VersusState
 
@@ -89,7 +89,7 @@ class SnakeVersusVectorEnv(VectorEnv):
     def reset(self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None):
         """Reset every row, or with ``options={"reset_mask": mask}`` only the masked rows (the others keep their
         state and streams). ``seed`` keys the reset rows; without it each row continues its stream."""
-        seeds, rows = parse_reset(self.num_envs, seed, options, self._seeded)
+        rows, seeds = reset_rows(self.num_envs, options, self._seeded), row_seeds(self.num_envs, seed)
         s = self._state
         if seeds is not None:
             s.rng[rows, vc.KEY] = rng.key_from_seed_array(seeds[rows])
